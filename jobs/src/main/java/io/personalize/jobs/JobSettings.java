@@ -1,0 +1,241 @@
+package io.personalize.jobs;
+
+import io.personalize.udfs.experiment.Experiment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.description.HtmlFormatter;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.util.ParameterTool;
+
+/**
+ * The job's typed configuration: every option with its default and description, parsed from
+ * {@code --key value} arguments and validated before anything is built, with one clear message per
+ * wrong or missing value. Options starting with {@code kafka.properties.} pass through to the Kafka
+ * clients (security settings such as SASL/SSL go there).
+ */
+public final class JobSettings {
+    public static final ConfigOption<String> BOOTSTRAP_SERVERS = ConfigOptions.key("bootstrap-servers")
+            .stringType().defaultValue("localhost:9092").withDescription("Kafka bootstrap servers.");
+    public static final ConfigOption<String> EVENTS_TOPIC = ConfigOptions.key("events-topic")
+            .stringType().defaultValue("user-events").withDescription("Input topic of UserEvent records.");
+    public static final ConfigOption<String> DECISIONS_TOPIC = ConfigOptions.key("decisions-topic")
+            .stringType().defaultValue("decisions").withDescription("Output topic of PersonalizationDecision records.");
+    public static final ConfigOption<String> ASSIGNMENTS_TOPIC = ConfigOptions.key("assignments-topic")
+            .stringType().defaultValue("experiment-assignments")
+            .withDescription("Output topic of ExperimentAssignment (exposure) records.");
+    public static final ConfigOption<String> DEAD_LETTER_TOPIC = ConfigOptions.key("dead-letter-topic")
+            .stringType().defaultValue("dead-letters").withDescription("Output topic of DeadLetter records.");
+    public static final ConfigOption<String> GROUP_ID = ConfigOptions.key("group-id")
+            .stringType().defaultValue("personalize").withDescription("Kafka consumer group of the source.");
+    public static final ConfigOption<String> STARTING_OFFSETS = ConfigOptions.key("starting-offsets")
+            .stringType().defaultValue("committed-or-earliest")
+            .withDescription("Where a fresh job starts reading: earliest, latest, or committed-or-earliest.");
+    public static final ConfigOption<String> MODELS_DIR = ConfigOptions.key("models-dir")
+            .stringType().noDefaultValue()
+            .withDescription("Model registry folder (written by scripts/train-models.sh); must be readable by every TaskManager.");
+    public static final ConfigOption<Duration> MAX_OUT_OF_ORDERNESS = ConfigOptions.key("max-out-of-orderness")
+            .durationType().defaultValue(Duration.ofSeconds(5)).withDescription("Watermark bound on event-time disorder.");
+    public static final ConfigOption<Duration> SOURCE_IDLENESS = ConfigOptions.key("source-idleness")
+            .durationType().defaultValue(Duration.ofSeconds(30))
+            .withDescription("A partition without events for this long stops holding back the watermark (0: never).");
+    public static final ConfigOption<Integer> MAX_EVENT_BYTES = ConfigOptions.key("max-event-bytes")
+            .intType().defaultValue(64 * 1024).withDescription("Larger input records go to the dead-letter topic.");
+    public static final ConfigOption<Duration> STATE_TTL = ConfigOptions.key("state-ttl")
+            .durationType().defaultValue(Duration.ofDays(90))
+            .withDescription("A user's features expire after this long without events (0: never).");
+    public static final ConfigOption<Duration> MODEL_TIMEOUT = ConfigOptions.key("model-timeout")
+            .durationType().defaultValue(Duration.ofMillis(500))
+            .withDescription("A model that has not answered by then is skipped and the decision falls back.");
+    public static final ConfigOption<Integer> MODEL_CAPACITY = ConfigOptions.key("model-capacity")
+            .intType().defaultValue(1000).withDescription("In-flight scoring requests per subtask (async capacity).");
+    public static final ConfigOption<Integer> MODEL_BATCH_SIZE = ConfigOptions.key("model-batch-size")
+            .intType().defaultValue(256).withDescription("Largest micro-batch handed to a model.");
+    public static final ConfigOption<Integer> MODEL_PARALLELISM = ConfigOptions.key("model-parallelism")
+            .intType().defaultValue(-1).withDescription("Parallelism of the scoring operator (-1: the job's).");
+    public static final ConfigOption<String> EXPERIMENT_KEY = ConfigOptions.key("experiment.key")
+            .stringType().defaultValue("personalization-v1").withDescription("Experiment key (GrowthBook seed).");
+    public static final ConfigOption<List<String>> EXPERIMENT_VARIATIONS = ConfigOptions.key("experiment.variations")
+            .stringType().asList().defaultValues("control", "personalized")
+            .withDescription("Variation keys; the first is control (non-personalized).");
+    public static final ConfigOption<List<Double>> EXPERIMENT_WEIGHTS = ConfigOptions.key("experiment.weights")
+            .doubleType().asList().noDefaultValue().withDescription("Traffic weights summing to 1 (default: equal).");
+    public static final ConfigOption<Double> EXPERIMENT_COVERAGE = ConfigOptions.key("experiment.coverage")
+            .doubleType().defaultValue(1.0).withDescription("Share of users in the experiment, 0..1.");
+    public static final ConfigOption<Integer> EXPERIMENT_HASH_VERSION = ConfigOptions.key("experiment.hash-version")
+            .intType().defaultValue(2).withDescription("GrowthBook hash version, 1 or 2.");
+    public static final ConfigOption<Double> RETENTION_THRESHOLD = ConfigOptions.key("decision.retention-threshold")
+            .doubleType().defaultValue(0.2)
+            .withDescription("Repeat customers whose purchase propensity is below this get a retention offer.");
+    public static final ConfigOption<Integer> MAX_ITEMS = ConfigOptions.key("decision.max-items")
+            .intType().defaultValue(20).withDescription("Items per decision.");
+    public static final ConfigOption<DeliveryGuarantee> DELIVERY_GUARANTEE = ConfigOptions.key("delivery-guarantee")
+            .enumType(DeliveryGuarantee.class).defaultValue(DeliveryGuarantee.AT_LEAST_ONCE)
+            .withDescription("AT_LEAST_ONCE (low latency, deterministic ids) or EXACTLY_ONCE (Kafka transactions).");
+    public static final ConfigOption<String> TRANSACTIONAL_ID_PREFIX = ConfigOptions.key("transactional-id-prefix")
+            .stringType().defaultValue("personalize").withDescription("Kafka transactional id prefix (EXACTLY_ONCE).");
+    public static final ConfigOption<Integer> MAX_PARALLELISM = ConfigOptions.key("max-parallelism")
+            .intType().defaultValue(720).withDescription("Key groups; fixed for the life of the job's savepoints.");
+    public static final ConfigOption<String> JOB_NAME = ConfigOptions.key("job-name")
+            .stringType().defaultValue("personalization").withDescription("Name shown in the Flink web UI.");
+
+    public static final String KAFKA_PROPERTIES_PREFIX = "kafka.properties.";
+
+    static final List<ConfigOption<?>> ALL = List.of(BOOTSTRAP_SERVERS, EVENTS_TOPIC, DECISIONS_TOPIC,
+            ASSIGNMENTS_TOPIC, DEAD_LETTER_TOPIC, GROUP_ID, STARTING_OFFSETS, MODELS_DIR, MAX_OUT_OF_ORDERNESS,
+            SOURCE_IDLENESS, MAX_EVENT_BYTES, STATE_TTL, MODEL_TIMEOUT, MODEL_CAPACITY, MODEL_BATCH_SIZE,
+            MODEL_PARALLELISM, EXPERIMENT_KEY, EXPERIMENT_VARIATIONS, EXPERIMENT_WEIGHTS, EXPERIMENT_COVERAGE,
+            EXPERIMENT_HASH_VERSION, RETENTION_THRESHOLD, MAX_ITEMS, DELIVERY_GUARANTEE, TRANSACTIONAL_ID_PREFIX,
+            MAX_PARALLELISM, JOB_NAME);
+
+    private final Configuration config;
+
+    private JobSettings(Configuration config) {
+        this.config = config;
+    }
+
+    /** Parses {@code --key value} arguments; throws {@link InvalidSettingsException} listing every problem. */
+    public static JobSettings fromArgs(String[] args) {
+        Map<String, String> map;
+        try {
+            map = ParameterTool.fromArgs(args).toMap();
+        } catch (IllegalArgumentException e) {
+            throw new InvalidSettingsException(List.of(e.getMessage()));
+        }
+        return fromMap(map);
+    }
+
+    public static JobSettings fromMap(Map<String, String> values) {
+        List<String> problems = new ArrayList<>();
+        Set<String> known = new HashSet<>();
+        ALL.forEach(option -> known.add(option.key()));
+        for (String key : values.keySet()) {
+            if (!known.contains(key) && !key.startsWith(KAFKA_PROPERTIES_PREFIX)) {
+                problems.add("unknown option --" + key + " (known: " + String.join(", ", known.stream().sorted().toList()) + ")");
+            }
+        }
+        Configuration config = Configuration.fromMap(values);
+        for (ConfigOption<?> option : ALL) {
+            try {
+                config.get(option);
+            } catch (RuntimeException e) {
+                problems.add("--" + option.key() + " '" + values.get(option.key()) + "' is not valid: " + e.getMessage());
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new InvalidSettingsException(problems);
+        }
+        JobSettings settings = new JobSettings(config);
+        settings.validate(problems);
+        if (!problems.isEmpty()) {
+            throw new InvalidSettingsException(problems);
+        }
+        return settings;
+    }
+
+    private void validate(List<String> problems) {
+        String modelsDir = config.get(MODELS_DIR);
+        if (modelsDir == null || modelsDir.isBlank()) {
+            problems.add("--models-dir is required: the model registry folder written by scripts/train-models.sh");
+        } else if (!Files.isDirectory(Path.of(modelsDir))) {
+            problems.add("--models-dir " + modelsDir + " is not a folder; train the models with scripts/train-models.sh");
+        }
+        if (config.get(BOOTSTRAP_SERVERS).isBlank()) {
+            problems.add("--bootstrap-servers is empty");
+        }
+        for (ConfigOption<String> topic : List.of(EVENTS_TOPIC, DECISIONS_TOPIC, ASSIGNMENTS_TOPIC, DEAD_LETTER_TOPIC)) {
+            if (config.get(topic).isBlank()) {
+                problems.add("--" + topic.key() + " is empty");
+            }
+        }
+        if (!List.of("earliest", "latest", "committed-or-earliest").contains(config.get(STARTING_OFFSETS))) {
+            problems.add("--starting-offsets must be earliest, latest or committed-or-earliest, got "
+                    + config.get(STARTING_OFFSETS));
+        }
+        positive(problems, MAX_EVENT_BYTES);
+        positive(problems, MODEL_CAPACITY);
+        positive(problems, MODEL_BATCH_SIZE);
+        positive(problems, MAX_ITEMS);
+        positive(problems, MAX_PARALLELISM);
+        if (config.get(MODEL_TIMEOUT).isZero() || config.get(MODEL_TIMEOUT).isNegative()) {
+            problems.add("--model-timeout must be positive");
+        }
+        double threshold = config.get(RETENTION_THRESHOLD);
+        if (!(threshold >= 0 && threshold <= 1)) {
+            problems.add("--decision.retention-threshold must be in [0, 1], got " + threshold);
+        }
+        try {
+            experiment();
+        } catch (IllegalArgumentException e) {
+            problems.add("experiment: " + e.getMessage());
+        }
+    }
+
+    private void positive(List<String> problems, ConfigOption<Integer> option) {
+        if (config.get(option) <= 0) {
+            problems.add("--" + option.key() + " must be > 0, got " + config.get(option));
+        }
+    }
+
+    public <T> T get(ConfigOption<T> option) {
+        return config.get(option);
+    }
+
+    public Experiment experiment() {
+        List<Double> weights = config.get(EXPERIMENT_WEIGHTS);
+        double coverage = config.get(EXPERIMENT_COVERAGE);
+        if (!(coverage >= 0 && coverage <= 1)) {
+            throw new IllegalArgumentException("--experiment.coverage must be in [0, 1], got " + coverage);
+        }
+        return new Experiment(config.get(EXPERIMENT_KEY), config.get(EXPERIMENT_VARIATIONS),
+                weights == null ? null : weights.stream().mapToDouble(Double::doubleValue).toArray(),
+                coverage, config.get(EXPERIMENT_HASH_VERSION), null, null, 0, 1);
+    }
+
+    /** Pass-through Kafka client properties (security and tuning), without the prefix. */
+    public Properties kafkaProperties() {
+        Properties properties = new Properties();
+        config.toMap().forEach((key, value) -> {
+            if (key.startsWith(KAFKA_PROPERTIES_PREFIX)) {
+                properties.setProperty(key.substring(KAFKA_PROPERTIES_PREFIX.length()), value);
+            }
+        });
+        return properties;
+    }
+
+    public static String describeOptions() {
+        StringBuilder text = new StringBuilder("Options (--key value):\n");
+        for (ConfigOption<?> option : ALL) {
+            text.append(String.format("  --%-30s %s (default: %s)%n", option.key(),
+                    new HtmlFormatter().format(option.description()),
+                    option.hasDefaultValue() ? option.defaultValue() : "none"));
+        }
+        text.append("  --").append(KAFKA_PROPERTIES_PREFIX).append("<name>         any Kafka client property, e.g. ")
+                .append("--kafka.properties.security.protocol SASL_SSL\n");
+        return text.toString();
+    }
+
+    /** Every problem with the given options, one per line. */
+    public static class InvalidSettingsException extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+        private final List<String> problems;
+
+        public InvalidSettingsException(List<String> problems) {
+            super("invalid job options:\n  - " + String.join("\n  - ", problems));
+            this.problems = List.copyOf(problems);
+        }
+
+        public List<String> problems() {
+            return problems;
+        }
+    }
+}

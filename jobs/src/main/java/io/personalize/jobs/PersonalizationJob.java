@@ -1,0 +1,164 @@
+package io.personalize.jobs;
+
+import io.personalize.schema.DeadLetter;
+import io.personalize.schema.ExperimentAssignment;
+import io.personalize.schema.PersonalizationDecision;
+import io.personalize.schema.UserEvent;
+import io.personalize.udfs.decision.DecideAndAssign;
+import io.personalize.udfs.decision.DecisionPolicy;
+import io.personalize.udfs.features.FeaturizedEvent;
+import io.personalize.udfs.features.UpdateUserFeatures;
+import io.personalize.udfs.ingest.DecodedEvent;
+import io.personalize.udfs.ingest.EventTimeWatermarks;
+import io.personalize.udfs.ingest.RouteDeadLetters;
+import io.personalize.udfs.ingest.UserEventKafkaDeserializer;
+import io.personalize.udfs.kafka.AvroKafkaSerializer;
+import io.personalize.udfs.model.ScoreWithModel;
+import io.personalize.udfs.model.ScoredEvent;
+import java.util.concurrent.TimeUnit;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.streaming.api.datastream.AsyncDataStream;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.function.SerializableFunction;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+
+/**
+ * The personalization job: Kafka events -> decode (dead letters out) -> per-user features ->
+ * async model scoring -> experiment assignment and decision -> Kafka decisions, assignments.
+ */
+public final class PersonalizationJob {
+    private PersonalizationJob() {}
+
+    public static void main(String[] args) throws Exception {
+        if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
+            System.out.println(JobSettings.describeOptions());
+            return;
+        }
+        JobSettings settings;
+        try {
+            settings = JobSettings.fromArgs(args);
+        } catch (JobSettings.InvalidSettingsException e) {
+            System.err.println(e.getMessage());
+            System.err.println();
+            System.err.println(JobSettings.describeOptions());
+            throw e;
+        }
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(environmentConfig(settings));
+        defineWorkflow(env, kafkaSource(settings),
+                kafkaSink(settings, settings.get(JobSettings.DECISIONS_TOPIC), PersonalizationDecision.class,
+                        PersonalizationDecision::getUserId, "decisions"),
+                kafkaSink(settings, settings.get(JobSettings.ASSIGNMENTS_TOPIC), ExperimentAssignment.class,
+                        ExperimentAssignment::getUserId, "assignments"),
+                kafkaSink(settings, settings.get(JobSettings.DEAD_LETTER_TOPIC), DeadLetter.class,
+                        PersonalizationJob::originalKey, "dead-letters"),
+                settings);
+        env.execute(settings.get(JobSettings.JOB_NAME));
+    }
+
+    /** Settings every run of this job needs, whatever the cluster configuration says. */
+    public static Configuration environmentConfig(JobSettings settings) {
+        Configuration config = new Configuration();
+        config.set(PipelineOptions.GENERIC_TYPES, false);
+        config.set(PipelineOptions.MAX_PARALLELISM, settings.get(JobSettings.MAX_PARALLELISM));
+        return config;
+    }
+
+    /** Builds the whole DAG between the given source and sinks. */
+    public static void defineWorkflow(StreamExecutionEnvironment env,
+            Source<DecodedEvent, ?, ?> events,
+            Sink<PersonalizationDecision> decisions,
+            Sink<ExperimentAssignment> assignments,
+            Sink<DeadLetter> deadLetters,
+            JobSettings settings) {
+        DataStream<DecodedEvent> decoded = env
+                .fromSource(events, EventTimeWatermarks.create(settings.get(JobSettings.MAX_OUT_OF_ORDERNESS),
+                        settings.get(JobSettings.SOURCE_IDLENESS)), "events-source")
+                .uid("events-source");
+
+        SingleOutputStreamOperator<UserEvent> valid = decoded
+                .process(new RouteDeadLetters())
+                .uid("route-dead-letters").name("route-dead-letters");
+        valid.getSideOutput(RouteDeadLetters.DEAD_LETTERS)
+                .sinkTo(deadLetters).uid("dead-letters-sink").name("dead-letters-sink");
+
+        SingleOutputStreamOperator<FeaturizedEvent> featurized = valid
+                .keyBy(UserEvent::getUserId)
+                .process(new UpdateUserFeatures(settings.get(JobSettings.STATE_TTL)))
+                .uid("user-features").name("user-features");
+
+        String modelsDir = settings.get(JobSettings.MODELS_DIR);
+        SingleOutputStreamOperator<ScoredEvent> scored = AsyncDataStream
+                .orderedWait(featurized,
+                        new ScoreWithModel(modelsDir, DecisionPolicy.PROPENSITY_MODEL,
+                                settings.get(JobSettings.MODEL_BATCH_SIZE), settings.get(JobSettings.MODEL_CAPACITY)),
+                        settings.get(JobSettings.MODEL_TIMEOUT).toMillis(), TimeUnit.MILLISECONDS,
+                        settings.get(JobSettings.MODEL_CAPACITY))
+                .uid("score-propensity").name("score-propensity");
+        if (settings.get(JobSettings.MODEL_PARALLELISM) > 0) {
+            scored.setParallelism(settings.get(JobSettings.MODEL_PARALLELISM));
+        }
+
+        SingleOutputStreamOperator<PersonalizationDecision> decided = scored
+                .keyBy(s -> s.input.event.getUserId())
+                .process(new DecideAndAssign(settings.experiment(),
+                        new DecisionPolicy(settings.get(JobSettings.RETENTION_THRESHOLD), 2,
+                                settings.get(JobSettings.MAX_ITEMS)),
+                        modelsDir))
+                .uid("decide-and-assign").name("decide-and-assign");
+        decided.sinkTo(decisions).uid("decisions-sink").name("decisions-sink");
+        decided.getSideOutput(DecideAndAssign.ASSIGNMENTS)
+                .sinkTo(assignments).uid("assignments-sink").name("assignments-sink");
+    }
+
+    public static KafkaSource<DecodedEvent> kafkaSource(JobSettings settings) {
+        OffsetsInitializer start = switch (settings.get(JobSettings.STARTING_OFFSETS)) {
+            case "earliest" -> OffsetsInitializer.earliest();
+            case "latest" -> OffsetsInitializer.latest();
+            default -> OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
+        };
+        return KafkaSource.<DecodedEvent>builder()
+                .setBootstrapServers(settings.get(JobSettings.BOOTSTRAP_SERVERS))
+                .setTopics(settings.get(JobSettings.EVENTS_TOPIC))
+                .setGroupId(settings.get(JobSettings.GROUP_ID))
+                .setStartingOffsets(start)
+                .setDeserializer(new UserEventKafkaDeserializer(settings.get(JobSettings.MAX_EVENT_BYTES)))
+                .setProperties(settings.kafkaProperties())
+                .setProperty("commit.offsets.on.checkpoint", "true")
+                .setProperty("isolation.level", "read_committed")
+                .build();
+    }
+
+    public static <T extends SpecificRecord> KafkaSink<T> kafkaSink(JobSettings settings, String topic,
+            Class<T> type, SerializableFunction<T, String> key, String name) {
+        DeliveryGuarantee guarantee = settings.get(JobSettings.DELIVERY_GUARANTEE);
+        var builder = KafkaSink.<T>builder()
+                .setBootstrapServers(settings.get(JobSettings.BOOTSTRAP_SERVERS))
+                .setRecordSerializer(new AvroKafkaSerializer<>(topic, type, key))
+                .setKafkaProducerConfig(settings.kafkaProperties())
+                .setDeliveryGuarantee(guarantee);
+        if (guarantee == DeliveryGuarantee.EXACTLY_ONCE) {
+            builder.setTransactionalIdPrefix(settings.get(JobSettings.TRANSACTIONAL_ID_PREFIX) + "-" + name)
+                    .setProperty("transaction.timeout.ms", "900000");
+        } else {
+            builder.setProperty("linger.ms", "5");
+        }
+        return builder.build();
+    }
+
+    private static String originalKey(DeadLetter deadLetter) {
+        if (deadLetter.getRawKey() == null) {
+            return null;
+        }
+        return java.nio.charset.StandardCharsets.UTF_8.decode(deadLetter.getRawKey().duplicate()).toString();
+    }
+}

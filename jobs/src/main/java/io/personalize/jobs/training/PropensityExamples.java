@@ -1,0 +1,91 @@
+package io.personalize.jobs.training;
+
+import io.personalize.schema.EventType;
+import io.personalize.schema.UserEvent;
+import io.personalize.udfs.features.FeatureUpdater;
+import io.personalize.udfs.features.FeatureVector;
+import io.personalize.udfs.features.UserFeatures;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Point-in-time training examples for purchase propensity: after each order of a customer, the
+ * features known at that moment (computed by the serving code, {@link FeatureUpdater}), labelled
+ * with whether the same customer orders again within the horizon. Only examples whose whole label
+ * window lies inside the data are kept.
+ */
+public final class PropensityExamples {
+    public final List<float[]> rows = new ArrayList<>();
+    public final List<Float> labels = new ArrayList<>();
+    public final List<Long> times = new ArrayList<>();
+
+    private PropensityExamples() {}
+
+    public static PropensityExamples build(List<UserEvent> eventsInTimeOrder, long horizonMs) {
+        Map<String, long[]> orderTimes = orderTimesByUser(eventsInTimeOrder);
+        long dataEnd = eventsInTimeOrder.get(eventsInTimeOrder.size() - 1).getEventTime();
+        Map<String, UserFeatures> users = new HashMap<>();
+        PropensityExamples examples = new PropensityExamples();
+        for (int i = 0; i < eventsInTimeOrder.size(); i++) {
+            UserEvent e = eventsInTimeOrder.get(i);
+            UserFeatures f = users.computeIfAbsent(e.getUserId(), u -> new UserFeatures());
+            FeatureUpdater.apply(f, e);
+            if (e.getEventType() != EventType.PURCHASE || !endsOrder(eventsInTimeOrder, i)) {
+                continue;
+            }
+            long t = e.getEventTime();
+            if (t + horizonMs > dataEnd) {
+                continue;
+            }
+            examples.rows.add(FeatureVector.of(f, t));
+            examples.labels.add(ordersAgainWithin(orderTimes.get(e.getUserId()), t, horizonMs) ? 1f : 0f);
+            examples.times.add(t);
+        }
+        return examples;
+    }
+
+    /** True when the next event is not a line of the same order (same user and session). */
+    private static boolean endsOrder(List<UserEvent> events, int i) {
+        if (i + 1 >= events.size()) {
+            return true;
+        }
+        UserEvent e = events.get(i);
+        UserEvent next = events.get(i + 1);
+        return !(next.getUserId().equals(e.getUserId()) && next.getEventType() == EventType.PURCHASE
+                && java.util.Objects.equals(next.getSessionId(), e.getSessionId()));
+    }
+
+    private static Map<String, long[]> orderTimesByUser(List<UserEvent> events) {
+        Map<String, List<Long>> times = new HashMap<>();
+        Map<String, String> lastSession = new HashMap<>();
+        for (UserEvent e : events) {
+            if (e.getEventType() != EventType.PURCHASE) {
+                continue;
+            }
+            String session = e.getSessionId() != null ? e.getSessionId() : Long.toString(e.getEventTime());
+            if (!session.equals(lastSession.put(e.getUserId(), session))) {
+                times.computeIfAbsent(e.getUserId(), u -> new ArrayList<>()).add(e.getEventTime());
+            }
+        }
+        Map<String, long[]> sorted = new HashMap<>();
+        times.forEach((user, list) -> {
+            long[] a = list.stream().mapToLong(Long::longValue).toArray();
+            Arrays.sort(a);
+            sorted.put(user, a);
+        });
+        return sorted;
+    }
+
+    static boolean ordersAgainWithin(long[] orderTimes, long t, long horizonMs) {
+        int i = Arrays.binarySearch(orderTimes, t + 1);
+        int next = i >= 0 ? i : -i - 1;
+        return next < orderTimes.length && orderTimes[next] <= t + horizonMs;
+    }
+
+    public int size() {
+        return rows.size();
+    }
+}

@@ -1,0 +1,18 @@
+package io.personalize.udfs.features;
+
+import io.personalize.schema.UserEvent;
+
+/** An event together with the user's features right after it: the input of model scoring. */
+public class FeaturizedEvent {
+    public UserEvent event;
+    /** {@link FeatureVector} of the user as of the event. */
+    public float[] features;
+    /** The user's items by affinity, highest first, with their scores: personal candidates. */
+    public String[] affinityItems;
+    public double[] affinityScores;
+    public long orders;
+    /** Wall-clock time the feature operator saw the event, for latency metrics. */
+    public long featurizedAt;
+
+    public FeaturizedEvent() {}
+}

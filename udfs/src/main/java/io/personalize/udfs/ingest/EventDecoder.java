@@ -1,0 +1,88 @@
+package io.personalize.udfs.ingest;
+
+import io.personalize.schema.DeadLetter;
+import io.personalize.schema.DeadLetterReason;
+import io.personalize.schema.UserEvent;
+import java.io.Serializable;
+import java.nio.ByteBuffer;
+import java.util.Optional;
+import org.apache.avro.AvroRuntimeException;
+import org.apache.avro.message.BadHeaderException;
+import org.apache.avro.message.BinaryMessageDecoder;
+import org.apache.avro.message.MissingSchemaException;
+
+/**
+ * Turns the raw bytes of one Kafka record into a valid {@link UserEvent} or a {@link DeadLetter}
+ * with the reason. Never throws: a record the job cannot use must not fail the job.
+ */
+public class EventDecoder implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    private final int maxRecordBytes;
+    private transient BinaryMessageDecoder<UserEvent> decoder;
+
+    public EventDecoder(int maxRecordBytes) {
+        this.maxRecordBytes = maxRecordBytes;
+    }
+
+    public DecodedEvent decode(
+            String topic, int partition, long offset, long kafkaTimestamp, byte[] key, byte[] value) {
+        if (value == null || value.length == 0) {
+            return deadLetter(topic, partition, offset, kafkaTimestamp, key, value,
+                    DeadLetterReason.EMPTY, "record value is empty");
+        }
+        if (value.length > maxRecordBytes) {
+            return deadLetter(topic, partition, offset, kafkaTimestamp, key, value,
+                    DeadLetterReason.OVERSIZED,
+                    "record value has " + value.length + " bytes, the limit is " + maxRecordBytes);
+        }
+        UserEvent event;
+        try {
+            event = decoder().decode(ByteBuffer.wrap(value));
+        } catch (MissingSchemaException e) {
+            return deadLetter(topic, partition, offset, kafkaTimestamp, key, value,
+                    DeadLetterReason.UNKNOWN_SCHEMA, "writer schema fingerprint is not a known UserEvent schema: "
+                            + e.getMessage());
+        } catch (BadHeaderException e) {
+            return deadLetter(topic, partition, offset, kafkaTimestamp, key, value,
+                    DeadLetterReason.BAD_HEADER, "not Avro single-object encoding: " + e.getMessage());
+        } catch (Exception | StackOverflowError | OutOfMemoryError e) {
+            // AvroRuntimeException, EOFException, NegativeArraySize... from truncated or corrupt bodies.
+            return deadLetter(topic, partition, offset, kafkaTimestamp, key, value,
+                    DeadLetterReason.UNDECODABLE, describe(e));
+        }
+        Optional<String> problem = EventValidator.problemWith(event);
+        if (problem.isPresent()) {
+            return deadLetter(topic, partition, offset, kafkaTimestamp, key, value,
+                    DeadLetterReason.INVALID, problem.get());
+        }
+        return DecodedEvent.valid(event, kafkaTimestamp);
+    }
+
+    private BinaryMessageDecoder<UserEvent> decoder() {
+        if (decoder == null) {
+            decoder = UserEvent.createDecoder(null);
+        }
+        return decoder;
+    }
+
+    private static String describe(Throwable e) {
+        String type = e instanceof AvroRuntimeException ? "corrupt Avro body" : e.getClass().getSimpleName();
+        return e.getMessage() == null ? type : type + ": " + e.getMessage();
+    }
+
+    private static DecodedEvent deadLetter(String topic, int partition, long offset, long kafkaTimestamp,
+            byte[] key, byte[] value, DeadLetterReason reason, String error) {
+        return DecodedEvent.invalid(DeadLetter.newBuilder()
+                .setSourceTopic(topic)
+                .setPartition(partition)
+                .setOffset(offset)
+                .setKafkaTimestamp(kafkaTimestamp)
+                .setRawKey(key == null ? null : ByteBuffer.wrap(key))
+                .setRawValue(value == null ? null : ByteBuffer.wrap(value))
+                .setReason(reason)
+                .setError(error)
+                .setFailedAt(System.currentTimeMillis())
+                .build());
+    }
+}

@@ -1,0 +1,48 @@
+package io.personalize.udfs.ingest;
+
+import io.personalize.schema.DeadLetter;
+import io.personalize.schema.DeadLetterReason;
+import io.personalize.schema.EventType;
+import io.personalize.schema.UserEvent;
+import java.util.EnumMap;
+import java.util.Map;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/** Valid events go on; dead letters go to a side output. Counts both, by event type and by reason. */
+public class RouteDeadLetters extends ProcessFunction<DecodedEvent, UserEvent> {
+    private static final long serialVersionUID = 1L;
+
+    public static final OutputTag<DeadLetter> DEAD_LETTERS = new OutputTag<>("dead-letters") {};
+
+    private transient Map<EventType, Counter> eventsIn;
+    private transient Map<DeadLetterReason, Counter> deadLetters;
+
+    @Override
+    public void open(OpenContext openContext) {
+        eventsIn = new EnumMap<>(EventType.class);
+        for (EventType type : EventType.values()) {
+            eventsIn.put(type, getRuntimeContext().getMetricGroup()
+                    .addGroup("eventType", type.name()).counter("eventsIn"));
+        }
+        deadLetters = new EnumMap<>(DeadLetterReason.class);
+        for (DeadLetterReason reason : DeadLetterReason.values()) {
+            deadLetters.put(reason, getRuntimeContext().getMetricGroup()
+                    .addGroup("reason", reason.name()).counter("deadLetters"));
+        }
+    }
+
+    @Override
+    public void processElement(DecodedEvent decoded, Context ctx, Collector<UserEvent> out) {
+        if (decoded.isValid()) {
+            eventsIn.get(decoded.event.getEventType()).inc();
+            out.collect(decoded.event);
+        } else {
+            deadLetters.get(decoded.deadLetter.getReason()).inc();
+            ctx.output(DEAD_LETTERS, decoded.deadLetter);
+        }
+    }
+}

@@ -1,0 +1,28 @@
+package io.personalize.udfs.model;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import java.util.List;
+import java.util.Map;
+
+/** What the registry records beside every model file (metadata.json). */
+@JsonIgnoreProperties(ignoreUnknown = true)
+public class ModelMetadata {
+    public String name;
+    public String version;
+    /** DJL engine name, e.g. "XGBoost"; "table" for a plain data artifact. */
+    public String engine;
+    /** File name of the model inside its version folder. */
+    public String file;
+    /** SHA-256 of that file, hex. */
+    public String sha256;
+    /** The model's input features, in order; must equal the serving code's. */
+    public List<String> featureNames;
+    public String trainingData;
+    public String trainedFrom;
+    public String trainedUntil;
+    public String createdAt;
+    public Map<String, Double> metrics;
+    public Map<String, String> params;
+
+    public ModelMetadata() {}
+}
