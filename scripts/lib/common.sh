@@ -327,6 +327,8 @@ elapsed_since() {
 
 FLINK_CONF_ROOT="$REPO_ROOT/flink-conf"
 FLINK_EFFECTIVE_ROOT="$RUN_DIR/flink-conf"
+# Flink plugins (e.g. flink-s3-fs-presto in plugins/s3/): read from $FLINK_PLUGINS_DIR by every process.
+export FLINK_PLUGINS_DIR="${FLINK_PLUGINS_DIR:-$RUN_DIR/flink/plugins}"
 FLINK_CLUSTER_RECORD="$FLINK_EFFECTIVE_ROOT/cluster"
 
 # Set by flink_select_conf:
@@ -370,6 +372,7 @@ flink_select_conf() {
   if [[ "$FLINK_CONF_SOURCE" != "$FLINK_EFFECTIVE_CONF" ]]; then
     flink_generate_conf "$FLINK_CONF_SOURCE" "$FLINK_EFFECTIVE_CONF"
   fi
+  mkdir -p "$FLINK_PLUGINS_DIR" 2>/dev/null || true
   flink_flatten_conf
 }
 
@@ -497,5 +500,11 @@ flink_read_cluster_record() {
   FLINK_CONF_SOURCE="$source"
   FLINK_EFFECTIVE_CONF="$eff"
   FLINK_FLAT_CONF="$FLINK_EFFECTIVE_ROOT/$name.flat.yaml"
+  # Pick up edits of the source files (they apply to new clients; the running processes keep
+  # what they read at start).
+  if [[ "$source" != "$eff" && -f "$source/config.yaml" ]]; then
+    flink_generate_conf "$source" "$eff"
+  fi
+  mkdir -p "$FLINK_PLUGINS_DIR" 2>/dev/null || true
   flink_flatten_conf
 }

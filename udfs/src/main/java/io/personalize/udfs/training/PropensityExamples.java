@@ -1,4 +1,4 @@
-package io.personalize.jobs.training;
+package io.personalize.udfs.training;
 
 import io.personalize.schema.EventType;
 import io.personalize.schema.UserEvent;
@@ -79,7 +79,7 @@ public final class PropensityExamples {
         return sorted;
     }
 
-    static boolean ordersAgainWithin(long[] orderTimes, long t, long horizonMs) {
+    public static boolean ordersAgainWithin(long[] orderTimes, long t, long horizonMs) {
         int i = Arrays.binarySearch(orderTimes, t + 1);
         int next = i >= 0 ? i : -i - 1;
         return next < orderTimes.length && orderTimes[next] <= t + horizonMs;

@@ -1,4 +1,4 @@
-package io.personalize.jobs.data;
+package io.personalize.udfs.training;
 
 import io.personalize.schema.EventContext;
 import io.personalize.schema.EventType;

@@ -1,4 +1,4 @@
-package io.personalize.jobs.training;
+package io.personalize.udfs.training;
 
 import java.util.Arrays;
 import java.util.Comparator;

@@ -1,0 +1,46 @@
+package io.personalize.udfs;
+
+import io.personalize.schema.UserEvent;
+import io.personalize.udfs.model.ModelRegistry;
+import io.personalize.udfs.training.DefaultModelTrainer;
+import io.personalize.udfs.training.OnlineRetailEvents;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+
+/** Real models, trained once per test JVM from ../shared/data by the project's own trainer. */
+public final class TrainedModels {
+    public static final String VERSION = "test-1";
+    public static final long CUT = Instant.parse("2011-09-01T00:00:00Z").toEpochMilli();
+
+    private static Path registry;
+    private static List<UserEvent> events;
+    private static DefaultModelTrainer.PropensityReport report;
+
+    private TrainedModels() {}
+
+    public static synchronized List<UserEvent> onlineRetail() throws Exception {
+        if (events == null) {
+            events = OnlineRetailEvents.load(TestEvents.sharedDir().resolve("data/online-retail/online_retail.csv.gz"))
+                    .events();
+        }
+        return events;
+    }
+
+    public static synchronized Path registry() throws Exception {
+        if (registry == null) {
+            Path dir = Files.createTempDirectory("models");
+            DefaultModelTrainer trainer = new DefaultModelTrainer("online_retail.csv.gz", 30, 60, 100);
+            report = trainer.trainPropensity(new ModelRegistry(dir), VERSION, onlineRetail(), CUT);
+            trainer.publishPopularity(new ModelRegistry(dir), VERSION, onlineRetail(), CUT);
+            registry = dir;
+        }
+        return registry;
+    }
+
+    public static synchronized DefaultModelTrainer.PropensityReport report() throws Exception {
+        registry();
+        return report;
+    }
+}

@@ -1,0 +1,173 @@
+package io.personalize.udfs.decision;
+
+import static io.personalize.udfs.TestEvents.T0;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.personalize.schema.Action;
+import io.personalize.schema.EventType;
+import io.personalize.schema.ExperimentAssignment;
+import io.personalize.schema.ModelStatus;
+import io.personalize.schema.PersonalizationDecision;
+import io.personalize.schema.ScoredItem;
+import io.personalize.schema.UserEvent;
+import io.personalize.udfs.TestEvents;
+import io.personalize.udfs.TrainedModels;
+import io.personalize.udfs.experiment.Experiment;
+import io.personalize.udfs.features.FeatureVector;
+import io.personalize.udfs.features.FeaturizedEvent;
+import io.personalize.udfs.model.ModelResult;
+import io.personalize.udfs.model.ScoredEvent;
+import java.util.List;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.Test;
+
+class DecideAndAssignTest {
+    private static final Experiment EXPERIMENT = Experiment.twoWay("personalization-v1", "control", "personalized");
+
+    /** Users that GrowthBook puts in control (0) and treatment (1) of {@link #EXPERIMENT}. */
+    private static String userIn(int variation) {
+        for (int i = 0; ; i++) {
+            if (EXPERIMENT.assign("user-" + i) == variation) {
+                return "user-" + i;
+            }
+        }
+    }
+
+    private static KeyedOneInputStreamOperatorTestHarness<String, ScoredEvent, PersonalizationDecision> harness()
+            throws Exception {
+        var harness = new KeyedOneInputStreamOperatorTestHarness<>(
+                new KeyedProcessOperator<>(new DecideAndAssign(EXPERIMENT, new DecisionPolicy(0.2, 2, 20),
+                        TrainedModels.registry().toString())),
+                (ScoredEvent s) -> s.input.event.getUserId(), Types.STRING);
+        harness.open();
+        return harness;
+    }
+
+    private static ScoredEvent scored(UserEvent event, long orders, String[] history, ModelResult propensity) {
+        FeaturizedEvent in = new FeaturizedEvent();
+        in.event = event;
+        in.features = new float[FeatureVector.SIZE];
+        in.orders = orders;
+        in.affinityItems = history;
+        in.affinityScores = new double[history.length];
+        for (int i = 0; i < history.length; i++) {
+            in.affinityScores[i] = history.length - i;
+        }
+        return new ScoredEvent(in, propensity);
+    }
+
+    private static ModelResult ok(float p) {
+        return ModelResult.ok(DecisionPolicy.PROPENSITY_MODEL, "v1", p, 100);
+    }
+
+    @Test
+    void treatmentGetsPersonalizedRankingAndOneExposure() throws Exception {
+        String user = userIn(1);
+        try (var harness = harness()) {
+            harness.processElement(scored(TestEvents.purchase(user, "mug", T0, 1, 1, "o1"), 1,
+                    new String[] {"mug", "plate"}, ok(0.8f)), T0);
+            harness.processElement(scored(TestEvents.purchase(user, "cup", T0 + 1, 1, 1, "o2"), 2,
+                    new String[] {"mug", "plate", "cup"}, ok(0.7f)), T0 + 1);
+
+            List<PersonalizationDecision> decisions = harness.extractOutputValues();
+            assertThat(decisions).hasSize(2);
+            PersonalizationDecision first = decisions.get(0);
+            assertThat(first.getAction()).isEqualTo(Action.SHOW_RECOMMENDATIONS);
+            assertThat(first.getVariant()).isEqualTo("personalized");
+            assertThat(first.getExperimentId()).isEqualTo("personalization-v1");
+            assertThat(first.getItems()).hasSize(20);
+            assertThat(first.getItems().subList(0, 2)).extracting(ScoredItem::getItemId).containsExactly("mug", "plate");
+            assertThat(first.getItems().get(2).getSource()).isEqualTo(DecisionPolicy.SOURCE_POPULAR);
+            assertThat(first.getItems()).extracting(ScoredItem::getScore).isSortedAccordingTo((a, b) -> Double.compare(b, a));
+            assertThat(first.getItems()).extracting(ScoredItem::getItemId).doesNotHaveDuplicates();
+            assertThat(first.getReasons()).contains("PURCHASE_PROPENSITY(p=0.800)");
+            assertThat(first.getFallback()).isFalse();
+            assertThat(first.getModelScores()).extracting(m -> m.getModel()).containsExactly("propensity", "popularity");
+            assertThat(first.getDecisionId()).isEqualTo(DecideAndAssign.uuid("decision/" + first.getTriggerEventId()));
+
+            List<ExperimentAssignment> exposures = harness.getSideOutput(DecideAndAssign.ASSIGNMENTS).stream()
+                    .map(StreamRecord::getValue).toList();
+            assertThat(exposures).hasSize(1);
+            assertThat(exposures.get(0).getVariant()).isEqualTo("personalized");
+            assertThat(exposures.get(0).getBucket()).isEqualTo(EXPERIMENT.bucketOf(user));
+            assertThat(harness.numKeyedStateEntries()).isEqualTo(1);
+            assertThat(harness.numProcessingTimeTimers()).isZero();
+            assertThat(harness.numEventTimeTimers()).isZero();
+        }
+    }
+
+    @Test
+    void controlGetsTheNonPersonalizedDefault() throws Exception {
+        String user = userIn(0);
+        try (var harness = harness()) {
+            harness.processElement(scored(TestEvents.purchase(user, "mug", T0, 1, 1, "o1"), 1,
+                    new String[] {"mug"}, ok(0.9f)), T0);
+            PersonalizationDecision decision = harness.extractOutputValues().get(0);
+            assertThat(decision.getVariant()).isEqualTo("control");
+            assertThat(decision.getReasons()).containsExactly("EXPERIMENT_CONTROL_NON_PERSONALIZED");
+            assertThat(decision.getItems()).allMatch(i -> i.getSource().equals(DecisionPolicy.SOURCE_POPULAR));
+        }
+    }
+
+    @Test
+    void assignmentIsStickyEvenIfTheExperimentChanges() throws Exception {
+        String user = userIn(1);
+        try (var harness = harness()) {
+            harness.processElement(scored(TestEvents.purchase(user, "mug", T0, 1, 1, "o1"), 1,
+                    new String[] {"mug"}, ok(0.5f)), T0);
+            var snapshot = harness.snapshot(1, 1);
+            Experiment reweighted = new Experiment("personalization-v1", List.of("control", "personalized"),
+                    new double[] {1.0, 0.0}, 1.0, 2, null, null, 0, 1);
+            var restored = new KeyedOneInputStreamOperatorTestHarness<>(
+                    new KeyedProcessOperator<>(new DecideAndAssign(reweighted, new DecisionPolicy(0.2, 2, 20),
+                            TrainedModels.registry().toString())),
+                    (ScoredEvent s) -> s.input.event.getUserId(), Types.STRING);
+            restored.initializeState(snapshot);
+            restored.open();
+            restored.processElement(scored(TestEvents.purchase(user, "cup", T0 + 5, 1, 1, "o2"), 2,
+                    new String[] {"mug"}, ok(0.5f)), T0 + 5);
+            assertThat(restored.extractOutputValues().get(0).getVariant()).isEqualTo("personalized");
+            assertThat(restored.getSideOutput(DecideAndAssign.ASSIGNMENTS)).isNullOrEmpty();
+            restored.close();
+        }
+    }
+
+    @Test
+    void modelTimeoutFallsBackAndSaysWhy() throws Exception {
+        String user = userIn(1);
+        try (var harness = harness()) {
+            harness.processElement(scored(TestEvents.purchase(user, "mug", T0, 1, 1, "o1"), 1, new String[] {"mug"},
+                    ModelResult.failed("propensity", "v1", ModelStatus.TIMEOUT, "no score within the timeout", -1)), T0);
+            PersonalizationDecision decision = harness.extractOutputValues().get(0);
+            assertThat(decision.getFallback()).isTrue();
+            assertThat(decision.getFallbackReason()).contains("TIMEOUT");
+            assertThat(decision.getReasons()).contains("FALLBACK_NON_PERSONALIZED", "MODEL_PROPENSITY_TIMEOUT");
+            assertThat(decision.getItems()).isNotEmpty().allMatch(i -> i.getSource().equals(DecisionPolicy.SOURCE_POPULAR));
+            assertThat(decision.getModelScores().get(0).getScore()).isNull();
+            assertThat(decision.getModelScores().get(0).getStatus()).isEqualTo(ModelStatus.TIMEOUT);
+        }
+    }
+
+    @Test
+    void lowPropensityRepeatCustomerGetsRetentionOfferAndReviewsGetFollowUp() throws Exception {
+        String user = userIn(1);
+        try (var harness = harness()) {
+            harness.processElement(scored(TestEvents.purchase(user, "mug", T0, 1, 1, "o3"), 3, new String[] {"mug"},
+                    ok(0.05f)), T0);
+            harness.processElement(scored(TestEvents.of(EventType.REVIEW, user, "mug", T0 + 1), 3,
+                    new String[] {"mug"}, ok(0.5f)), T0 + 1);
+            harness.processElement(scored(TestEvents.purchase(user, "cup", T0 + 2, 1, 1, "o4"), 1, new String[] {"mug"},
+                    ok(0.05f)), T0 + 2);
+            List<PersonalizationDecision> decisions = harness.extractOutputValues();
+            assertThat(decisions.get(0).getAction()).isEqualTo(Action.SEND_RETENTION_OFFER);
+            assertThat(decisions.get(0).getReasons()).contains("LOW_PURCHASE_PROPENSITY(p=0.050<0.200)",
+                    "REPEAT_CUSTOMER(orders=3)");
+            assertThat(decisions.get(1).getAction()).isEqualTo(Action.SEND_REVIEW_FOLLOW_UP);
+            assertThat(decisions.get(2).getAction()).as("a first-time buyer is not a retention case")
+                    .isEqualTo(Action.SHOW_RECOMMENDATIONS);
+        }
+    }
+}

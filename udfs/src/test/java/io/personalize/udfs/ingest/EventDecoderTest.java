@@ -1,0 +1,123 @@
+package io.personalize.udfs.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.personalize.schema.DeadLetterReason;
+import io.personalize.schema.EventType;
+import io.personalize.schema.UserEvent;
+import io.personalize.udfs.TestEvents;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaBuilder;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.message.BinaryMessageEncoder;
+import org.junit.jupiter.api.Test;
+
+class EventDecoderTest {
+    private final EventDecoder decoder = new EventDecoder(4096);
+
+    private static byte[] encode(UserEvent event) throws Exception {
+        ByteBuffer buffer = event.toByteBuffer();
+        byte[] bytes = new byte[buffer.remaining()];
+        buffer.get(bytes);
+        return bytes;
+    }
+
+    private DecodedEvent decode(byte[] value) {
+        return decoder.decode("user-events", 3, 42L, 1234L, "u1".getBytes(StandardCharsets.UTF_8), value);
+    }
+
+    @Test
+    void validEventPassesThrough() throws Exception {
+        UserEvent event = TestEvents.purchase("u1", "item-1", TestEvents.T0, 2.5, 3, "order-1");
+        DecodedEvent decoded = decode(encode(event));
+        assertThat(decoded.isValid()).isTrue();
+        assertThat(decoded.event).isEqualTo(event);
+        assertThat(decoded.kafkaTimestamp).isEqualTo(1234L);
+    }
+
+    @Test
+    void emptyAndNullValuesAreDeadLetters() {
+        assertThat(decode(new byte[0]).deadLetter.getReason()).isEqualTo(DeadLetterReason.EMPTY);
+        DecodedEvent tombstone = decode(null);
+        assertThat(tombstone.deadLetter.getReason()).isEqualTo(DeadLetterReason.EMPTY);
+        assertThat(tombstone.deadLetter.getRawValue()).isNull();
+    }
+
+    @Test
+    void oversizedRecordIsDeadLetterWithItsBytes() {
+        byte[] big = new byte[5000];
+        DecodedEvent decoded = decode(big);
+        assertThat(decoded.deadLetter.getReason()).isEqualTo(DeadLetterReason.OVERSIZED);
+        assertThat(decoded.deadLetter.getError()).contains("5000 bytes").contains("4096");
+        assertThat(decoded.deadLetter.getRawValue().remaining()).isEqualTo(5000);
+    }
+
+    @Test
+    void jsonIsNotSingleObjectEncoding() {
+        DecodedEvent decoded = decode("{\"userId\":\"u1\"}".getBytes(StandardCharsets.UTF_8));
+        assertThat(decoded.deadLetter.getReason()).isEqualTo(DeadLetterReason.BAD_HEADER);
+        assertThat(decoded.deadLetter.getSourceTopic()).isEqualTo("user-events");
+        assertThat(decoded.deadLetter.getPartition()).isEqualTo(3);
+        assertThat(decoded.deadLetter.getOffset()).isEqualTo(42L);
+        assertThat(StandardCharsets.UTF_8.decode(decoded.deadLetter.getRawKey()).toString()).isEqualTo("u1");
+    }
+
+    @Test
+    void truncatedBodyIsUndecodable() throws Exception {
+        byte[] whole = encode(TestEvents.purchase("u1", "item-1", TestEvents.T0, 2.5, 3, "order-1"));
+        DecodedEvent decoded = decode(Arrays.copyOf(whole, whole.length - 8));
+        assertThat(decoded.deadLetter.getReason()).isEqualTo(DeadLetterReason.UNDECODABLE);
+        assertThat(decoded.deadLetter.getError()).isNotBlank();
+    }
+
+    @Test
+    void recordOfAnotherSchemaIsUnknownSchema() throws Exception {
+        Schema other = SchemaBuilder.record("Other").fields().requiredString("x").endRecord();
+        GenericRecord record = new GenericData.Record(other);
+        record.put("x", "y");
+        ByteBuffer buffer = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), other).encode(record);
+        byte[] bytes = new byte[buffer.remaining()];
+        buffer.get(bytes);
+        assertThat(decode(bytes).deadLetter.getReason()).isEqualTo(DeadLetterReason.UNKNOWN_SCHEMA);
+    }
+
+    @Test
+    void semanticallyInvalidEventsAreRejectedWithTheRule() throws Exception {
+        UserEvent noItem = TestEvents.of(EventType.CLICK, "u1", null, TestEvents.T0);
+        assertThat(decode(encode(noItem)).deadLetter.getError()).isEqualTo("CLICK needs an itemId");
+
+        UserEvent negativeQuantity = TestEvents.purchase("u1", "i", TestEvents.T0, 1.0, -2, "o");
+        DecodedEvent decoded = decode(encode(negativeQuantity));
+        assertThat(decoded.deadLetter.getReason()).isEqualTo(DeadLetterReason.INVALID);
+        assertThat(decoded.deadLetter.getError()).contains("quantity > 0");
+
+        UserEvent secondsNotMillis = TestEvents.of(EventType.VIEW, "u1", "i", 1_300_000_000L);
+        assertThat(decode(encode(secondsNotMillis)).deadLetter.getError()).contains("before 2000-01-01");
+
+        UserEvent blankUser = TestEvents.of(EventType.VIEW, " ", "i", TestEvents.T0);
+        assertThat(decode(encode(blankUser)).deadLetter.getError()).isEqualTo("userId is empty");
+
+        UserEvent reviewWithoutText = UserEvent.newBuilder(TestEvents.of(EventType.REVIEW, "u1", "i", TestEvents.T0))
+                .setText(null).build();
+        assertThat(decode(encode(reviewWithoutText)).deadLetter.getError()).isEqualTo("REVIEW needs text");
+    }
+
+    @Test
+    void randomBytesNeverThrow() {
+        java.util.Random random = new java.util.Random(7);
+        for (int i = 0; i < 2000; i++) {
+            byte[] bytes = new byte[1 + random.nextInt(300)];
+            random.nextBytes(bytes);
+            if (i % 2 == 0 && bytes.length > 2) {
+                bytes[0] = (byte) 0xC3; // the single-object marker, so the body parser is exercised
+                bytes[1] = (byte) 0x01;
+            }
+            DecodedEvent decoded = decode(bytes);
+            assertThat(decoded.isValid() || decoded.deadLetter != null).isTrue();
+        }
+    }
+}

@@ -1,0 +1,135 @@
+package io.personalize.udfs.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.personalize.schema.ModelStatus;
+import io.personalize.schema.UserEvent;
+import io.personalize.udfs.TrainedModels;
+import io.personalize.udfs.decision.DecisionPolicy;
+import io.personalize.udfs.features.FeatureUpdater;
+import io.personalize.udfs.features.FeatureVector;
+import io.personalize.udfs.features.FeaturizedEvent;
+import io.personalize.udfs.features.UserFeatures;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.serialization.SerializerConfigImpl;
+import org.apache.flink.streaming.api.datastream.AsyncDataStream;
+import org.apache.flink.streaming.api.operators.async.AsyncWaitOperatorFactory;
+import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
+import org.apache.flink.types.PojoTestUtils;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ScoreWithModelTest {
+    private static List<FeaturizedEvent> realFeaturizedEvents(int n) throws Exception {
+        Map<String, UserFeatures> users = new HashMap<>();
+        List<FeaturizedEvent> out = new ArrayList<>();
+        for (UserEvent e : TrainedModels.onlineRetail().subList(0, n)) {
+            UserFeatures f = users.computeIfAbsent(e.getUserId(), u -> new UserFeatures());
+            FeatureUpdater.apply(f, e);
+            FeaturizedEvent fe = new FeaturizedEvent();
+            fe.event = e;
+            fe.features = FeatureVector.of(f, e.getEventTime());
+            fe.affinityItems = f.affinityItems.clone();
+            fe.affinityScores = f.affinityScores.clone();
+            fe.orders = f.orders;
+            out.add(fe);
+        }
+        return out;
+    }
+
+    private static OneInputStreamOperatorTestHarness<FeaturizedEvent, ScoredEvent> harness(Path models)
+            throws Exception {
+        ScoreWithModel function = new ScoreWithModel(models.toString(), DecisionPolicy.PROPENSITY_MODEL, 64, 500);
+        OneInputStreamOperatorTestHarness<FeaturizedEvent, ScoredEvent> harness = new OneInputStreamOperatorTestHarness<>(
+                new AsyncWaitOperatorFactory<>(function, 10_000, 500, AsyncDataStream.OutputMode.ORDERED),
+                TypeInformation.of(FeaturizedEvent.class).createSerializer(new SerializerConfigImpl()));
+        harness.open();
+        return harness;
+    }
+
+    @Test
+    void scoresEveryEventInOrderWithTheTrainedModel() throws Exception {
+        Path models = TrainedModels.registry();
+        List<FeaturizedEvent> inputs = realFeaturizedEvents(2_000);
+        List<ScoredEvent> out;
+        try (var harness = harness(models)) {
+            for (FeaturizedEvent input : inputs) {
+                harness.processElement(input, input.event.getEventTime());
+            }
+            harness.endInput();
+            out = harness.extractOutputValues();
+        }
+        assertThat(out).hasSize(inputs.size());
+        float[][] rows = inputs.stream().map(i -> i.features).toArray(float[][]::new);
+        float[] expected;
+        try (BatchingScorer direct = BatchingScorer.open(
+                new ModelRegistry(models).current(DecisionPolicy.PROPENSITY_MODEL, FeatureVector.NAMES), 64, 10,
+                n -> { }, "direct")) {
+            expected = direct.scoreNow(rows);
+        }
+        for (int i = 0; i < out.size(); i++) {
+            ScoredEvent scored = out.get(i);
+            assertThat(scored.input.event.getEventId()).isEqualTo(inputs.get(i).event.getEventId());
+            ModelResult result = scored.model(DecisionPolicy.PROPENSITY_MODEL);
+            assertThat(result.status).isEqualTo(ModelStatus.OK);
+            assertThat(result.version).isEqualTo(TrainedModels.VERSION);
+            assertThat(result.score).isEqualTo(expected[i]).isBetween(0f, 1f);
+        }
+        // a real model separates users: scores are not all the same
+        assertThat(out.stream().map(s -> s.models[0].score).distinct().count()).isGreaterThan(20);
+    }
+
+    @Test
+    void missingModelFallsBackInsteadOfFailing(@TempDir Path empty) throws Exception {
+        FeaturizedEvent input = realFeaturizedEvents(1).get(0);
+        try (var harness = harness(empty)) {
+            harness.processElement(input, 0L);
+            harness.endInput();
+            ModelResult result = harness.extractOutputValues().get(0).models[0];
+            assertThat(result.status).isEqualTo(ModelStatus.UNAVAILABLE);
+            assertThat(result.error).contains("no model 'propensity'");
+        }
+    }
+
+    @Test
+    void corruptModelFileIsRejected(@TempDir Path copy) throws Exception {
+        Path source = TrainedModels.registry().resolve(DecisionPolicy.PROPENSITY_MODEL);
+        Path target = copy.resolve(DecisionPolicy.PROPENSITY_MODEL);
+        Files.createDirectories(target.resolve(TrainedModels.VERSION));
+        Files.copy(source.resolve(ModelRegistry.CURRENT_FILE), target.resolve(ModelRegistry.CURRENT_FILE));
+        for (Path file : Files.list(source.resolve(TrainedModels.VERSION)).toList()) {
+            Files.copy(file, target.resolve(TrainedModels.VERSION).resolve(file.getFileName()));
+        }
+        Path modelFile = target.resolve(TrainedModels.VERSION).resolve("propensity.json");
+        Files.writeString(modelFile, Files.readString(modelFile).replaceFirst("\\d", "7"));
+
+        FeaturizedEvent input = realFeaturizedEvents(1).get(0);
+        try (var harness = harness(copy)) {
+            harness.processElement(input, 0L);
+            harness.endInput();
+            ModelResult result = harness.extractOutputValues().get(0).models[0];
+            assertThat(result.status).isEqualTo(ModelStatus.UNAVAILABLE);
+            assertThat(result.error).contains("checksum");
+        }
+    }
+
+    @Test
+    void heldOutQualityBeatsTheBaseline() throws Exception {
+        var report = TrainedModels.report();
+        assertThat(report.testExamples()).isGreaterThan(1_000);
+        assertThat(report.auc()).isGreaterThan(0.7).isGreaterThan(report.baselineAuc());
+        assertThat(report.maxServingDifference()).isLessThan(1e-5f);
+    }
+
+    @Test
+    void messageTypesArePojos() {
+        PojoTestUtils.assertSerializedAsPojoWithoutKryo(ModelResult.class);
+        PojoTestUtils.assertSerializedAsPojoWithoutKryo(ScoredEvent.class);
+    }
+}
