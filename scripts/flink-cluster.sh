@@ -2,7 +2,7 @@
 # A local Flink 2.2 standalone session cluster (1 JobManager + 1 TaskManager) from Maven Central jars.
 set -euo pipefail
 
-# shellcheck source=lib/common.sh
+# shellcheck source=SCRIPTDIR/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 usage() {

@@ -2,7 +2,7 @@
 # The Flink 2.2 command-line client (bin/flink), run from Maven Central jars.
 set -euo pipefail
 
-# shellcheck source=lib/common.sh
+# shellcheck source=SCRIPTDIR/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 usage() {

@@ -2,7 +2,7 @@
 # A local single-node Kafka (KRaft, combined broker + controller) from Maven Central jars.
 set -euo pipefail
 
-# shellcheck source=lib/common.sh
+# shellcheck source=SCRIPTDIR/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 usage() {

@@ -121,12 +121,17 @@ public final class PersonalizationJob {
     }
 
     public static KafkaSource<DecodedEvent> kafkaSource(JobSettings settings) {
+        return kafkaSource(settings, null);
+    }
+
+    /** The input source; with {@code stoppingOffsets} it is bounded (backfills, tests). */
+    public static KafkaSource<DecodedEvent> kafkaSource(JobSettings settings, OffsetsInitializer stoppingOffsets) {
         OffsetsInitializer start = switch (settings.get(JobSettings.STARTING_OFFSETS)) {
             case "earliest" -> OffsetsInitializer.earliest();
             case "latest" -> OffsetsInitializer.latest();
             default -> OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
         };
-        return KafkaSource.<DecodedEvent>builder()
+        var builder = KafkaSource.<DecodedEvent>builder()
                 .setBootstrapServers(settings.get(JobSettings.BOOTSTRAP_SERVERS))
                 .setTopics(settings.get(JobSettings.EVENTS_TOPIC))
                 .setGroupId(settings.get(JobSettings.GROUP_ID))
@@ -134,8 +139,11 @@ public final class PersonalizationJob {
                 .setDeserializer(new UserEventKafkaDeserializer(settings.get(JobSettings.MAX_EVENT_BYTES)))
                 .setProperties(settings.kafkaProperties())
                 .setProperty("commit.offsets.on.checkpoint", "true")
-                .setProperty("isolation.level", "read_committed")
-                .build();
+                .setProperty("isolation.level", "read_committed");
+        if (stoppingOffsets != null) {
+            builder.setBounded(stoppingOffsets);
+        }
+        return builder.build();
     }
 
     public static <T extends SpecificRecord> KafkaSink<T> kafkaSink(JobSettings settings, String topic,

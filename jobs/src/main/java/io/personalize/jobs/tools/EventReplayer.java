@@ -1,0 +1,99 @@
+package io.personalize.jobs.tools;
+
+import io.personalize.schema.UserEvent;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Properties;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/** Sends events to the input topic as Avro single-object records keyed by user, optionally paced and with bad records mixed in. */
+public final class EventReplayer implements AutoCloseable {
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final String topic;
+    private final AtomicReference<Exception> sendError = new AtomicReference<>();
+    private final AtomicLong sent = new AtomicLong();
+    private final AtomicLong malformedSent = new AtomicLong();
+
+    public EventReplayer(String bootstrapServers, String topic, Properties extra) {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+        props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(1 << 20));
+        props.putAll(extra);
+        this.producer = new KafkaProducer<>(props);
+        this.topic = topic;
+    }
+
+    /**
+     * Sends the events in order. {@code eventsPerSecond <= 0} sends as fast as possible;
+     * {@code malformedEvery > 0} puts one bad record (cycling through every kind) after every
+     * that many events. {@code onSend} receives the wall-clock send time of each valid event.
+     */
+    public void replay(List<UserEvent> events, double eventsPerSecond, int malformedEvery, long seed,
+            LongConsumer onSend) throws Exception {
+        Random random = new Random(seed);
+        MalformedRecords.Kind[] kinds = MalformedRecords.Kind.values();
+        long start = System.nanoTime();
+        for (int i = 0; i < events.size(); i++) {
+            if (eventsPerSecond > 0) {
+                long due = start + (long) (i * 1e9 / eventsPerSecond);
+                long wait = due - System.nanoTime();
+                if (wait > 0) {
+                    TimeUnit.NANOSECONDS.sleep(wait);
+                }
+            }
+            UserEvent event = events.get(i);
+            send(event.getUserId(), MalformedRecords.encode(event));
+            if (onSend != null) {
+                onSend.accept(System.currentTimeMillis());
+            }
+            sent.incrementAndGet();
+            if (malformedEvery > 0 && (i + 1) % malformedEvery == 0) {
+                MalformedRecords.Kind kind = kinds[(int) (malformedSent.get() % kinds.length)];
+                send(event.getUserId(), MalformedRecords.make(kind, event, random));
+                malformedSent.incrementAndGet();
+            }
+            Exception error = sendError.get();
+            if (error != null) {
+                throw error;
+            }
+        }
+        producer.flush();
+        if (sendError.get() != null) {
+            throw sendError.get();
+        }
+    }
+
+    public void send(String key, byte[] value) {
+        producer.send(new ProducerRecord<>(topic, key == null ? null : key.getBytes(StandardCharsets.UTF_8), value),
+                (metadata, error) -> {
+                    if (error != null) {
+                        sendError.compareAndSet(null, error);
+                    }
+                });
+    }
+
+    public long sent() {
+        return sent.get();
+    }
+
+    public long malformedSent() {
+        return malformedSent.get();
+    }
+
+    @Override
+    public void close() {
+        producer.close();
+    }
+}

@@ -1,0 +1,192 @@
+package io.personalize.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.personalize.jobs.tools.EventReplayer;
+import io.personalize.jobs.tools.MalformedRecords;
+import io.personalize.jobs.tools.SchemaFileDecoder;
+import io.personalize.schema.DeadLetter;
+import io.personalize.schema.ExperimentAssignment;
+import io.personalize.schema.PersonalizationDecision;
+import io.personalize.schema.UserEvent;
+import io.personalize.udfs.experiment.Experiment;
+import io.personalize.udfs.model.ModelRegistry;
+import io.personalize.udfs.training.DefaultModelTrainer;
+import io.personalize.udfs.training.OnlineRetailEvents;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole DAG on a Flink MiniCluster with RocksDB, reading and writing a real in-JVM Kafka
+ * broker: real Online Retail events with malformed records mixed in, a model trained from the same
+ * data, and every output record decoded with the .avsc files alone.
+ */
+class PersonalizationJobTest {
+    private static final int EVENTS = 3_000;
+    private static final int MALFORMED_EVERY = 50;
+
+    @TempDir
+    static Path temp;
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+            .setNumberTaskManagers(1)
+            .setNumberSlotsPerTaskManager(2)
+            .setConfiguration(rocksDb())
+            .build());
+
+    private static EmbeddedKafka kafka;
+
+    private static Configuration rocksDb() {
+        Configuration config = new Configuration();
+        config.set(StateBackendOptions.STATE_BACKEND, "rocksdb");
+        config.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, "file://" + System.getProperty("java.io.tmpdir")
+                + "/personalize-it-checkpoints");
+        return config;
+    }
+
+    @BeforeAll
+    static void startKafka() throws Exception {
+        kafka = new EmbeddedKafka();
+    }
+
+    @AfterAll
+    static void stopKafka() throws Exception {
+        kafka.close();
+    }
+
+    @Test
+    void decidesEveryValidEventAndDeadLettersTheRest() throws Exception {
+        List<UserEvent> all = OnlineRetailEvents.load(OnlineRetailEvents.defaultFile()).events();
+        Path models = temp.resolve("models");
+        DefaultModelTrainer trainer = new DefaultModelTrainer("online_retail.csv.gz", 30, 40, 100);
+        long cut = Instant.parse("2011-09-01T00:00:00Z").toEpochMilli();
+        trainer.trainPropensity(new ModelRegistry(models), "it-1", all, cut);
+        trainer.publishPopularity(new ModelRegistry(models), "it-1", all, cut);
+
+        kafka.createTopics(2, "events", "decisions", "assignments", "dead-letters");
+        List<UserEvent> events = all.subList(all.size() - EVENTS, all.size()); // after the cut: unseen by training
+        long malformed;
+        try (EventReplayer replayer = new EventReplayer(kafka.bootstrapServers(), "events", new Properties())) {
+            replayer.replay(events, 0, MALFORMED_EVERY, 7, null);
+            malformed = replayer.malformedSent();
+        }
+        assertThat(malformed).isEqualTo(EVENTS / MALFORMED_EVERY);
+
+        JobSettings settings = JobSettings.fromMap(Map.of(
+                "bootstrap-servers", kafka.bootstrapServers(),
+                "events-topic", "events",
+                "decisions-topic", "decisions",
+                "assignments-topic", "assignments",
+                "dead-letter-topic", "dead-letters",
+                "models-dir", models.toString(),
+                "starting-offsets", "earliest",
+                "source-idleness", "1 s"));
+        StreamExecutionEnvironment env =
+                StreamExecutionEnvironment.getExecutionEnvironment(PersonalizationJob.environmentConfig(settings));
+        env.setParallelism(2);
+        env.enableCheckpointing(1_000);
+        PersonalizationJob.defineWorkflow(env,
+                PersonalizationJob.kafkaSource(settings, OffsetsInitializer.latest()),
+                PersonalizationJob.kafkaSink(settings, "decisions", PersonalizationDecision.class,
+                        PersonalizationDecision::getUserId, "decisions"),
+                PersonalizationJob.kafkaSink(settings, "assignments", ExperimentAssignment.class,
+                        ExperimentAssignment::getUserId, "assignments"),
+                PersonalizationJob.kafkaSink(settings, "dead-letters", DeadLetter.class,
+                        DeadLetter::getSourceTopic, "dead-letters"),
+                settings);
+        env.execute("personalization-it");
+
+        SchemaFileDecoder decoder = new SchemaFileDecoder(Path.of(System.getProperty("repo.dir"), "schemas/src/main/avro"));
+        List<GenericRecord> decisions = decodeAll(decoder, kafka.readAll("decisions", Duration.ofSeconds(3)));
+        List<GenericRecord> assignments = decodeAll(decoder, kafka.readAll("assignments", Duration.ofSeconds(2)));
+        List<GenericRecord> deadLetters = decodeAll(decoder, kafka.readAll("dead-letters", Duration.ofSeconds(2)));
+
+        // every valid event decided exactly once (no failure happened, so at-least-once delivered once)
+        assertThat(decisions).hasSize(EVENTS);
+        assertThat(decisions).extracting(d -> d.get("triggerEventId").toString())
+                .containsExactlyInAnyOrderElementsOf(events.stream().map(UserEvent::getEventId).toList());
+        assertThat(decisions).allSatisfy(d -> {
+            assertThat(d.getSchema().getName()).isEqualTo("PersonalizationDecision");
+            assertThat((List<?>) d.get("items")).isNotEmpty();
+            assertThat((List<?>) d.get("reasons")).isNotEmpty();
+            assertThat(d.get("fallback")).isEqualTo(false);
+        });
+        Set<String> modelVersions = decisions.stream()
+                .flatMap(d -> ((List<?>) d.get("modelScores")).stream())
+                .map(m -> ((GenericRecord) m).get("model") + "/" + ((GenericRecord) m).get("version"))
+                .collect(Collectors.toSet());
+        assertThat(modelVersions).contains("propensity/it-1", "popularity/it-1");
+
+        // one exposure per user, in the variant GrowthBook's hashing gives
+        Set<String> users = events.stream().map(UserEvent::getUserId).collect(Collectors.toSet());
+        Experiment experiment = settings.experiment();
+        assertThat(assignments).extracting(a -> a.get("userId").toString())
+                .doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(users);
+        assertThat(assignments).allSatisfy(a -> assertThat(a.get("variant").toString())
+                .isEqualTo(experiment.variations().get(experiment.assign(a.get("userId").toString()))));
+        Map<String, String> variantOfUser = new HashMap<>();
+        assignments.forEach(a -> variantOfUser.put(a.get("userId").toString(), a.get("variant").toString()));
+        assertThat(decisions).allSatisfy(d -> assertThat(d.get("variant").toString())
+                .isEqualTo(variantOfUser.get(d.get("userId").toString())));
+        assertThat(new HashSet<>(variantOfUser.values())).containsExactlyInAnyOrder("control", "personalized");
+
+        // every malformed record on the dead-letter topic, with its reason and original bytes
+        assertThat(deadLetters).hasSize((int) malformed);
+        assertThat(deadLetters).extracting(d -> d.get("reason").toString()).containsExactlyInAnyOrder(
+                expectedReasons((int) malformed));
+        assertThat(deadLetters).allSatisfy(d -> {
+            assertThat(d.get("sourceTopic").toString()).isEqualTo("events");
+            assertThat(d.get("error").toString()).isNotBlank();
+        });
+    }
+
+    private static String[] expectedReasons(int count) {
+        MalformedRecords.Kind[] kinds = MalformedRecords.Kind.values();
+        String[] reasons = new String[count];
+        for (int i = 0; i < count; i++) {
+            reasons[i] = switch (kinds[i % kinds.length]) {
+                case GARBAGE, JSON -> "BAD_HEADER";
+                case TRUNCATED -> "UNDECODABLE";
+                case EMPTY -> "EMPTY";
+                case OVERSIZED -> "OVERSIZED";
+                case WRONG_SCHEMA -> "UNKNOWN_SCHEMA";
+                case INVALID_EVENT -> "INVALID";
+            };
+        }
+        return reasons;
+    }
+
+    private static List<GenericRecord> decodeAll(SchemaFileDecoder decoder, List<ConsumerRecord<byte[], byte[]>> records)
+            throws Exception {
+        List<GenericRecord> out = new java.util.ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> record : records) {
+            out.add(decoder.decode(record.value()));
+        }
+        return out;
+    }
+
+}
