@@ -49,9 +49,10 @@ TM_MATCH="$TM_CLASS --configDir $FLINK_EFFECTIVE_ROOT/"
 JM_LOG="$LOG_DIR/jobmanager.log"
 TM_LOG="$LOG_DIR/taskmanager.log"
 
-# Starts one Flink process: start_flink_process jobmanager|taskmanager CLASS RESOURCE_COMMAND
+# Starts one Flink process: start_flink_process jobmanager|taskmanager CLASS RESOURCE_COMMAND [-D key=value ...]
 start_flink_process() {
   local component="$1" class="$2" resource_cmd="$3"
+  shift 3
   local params jvm_line dynamic_line
   params="$(flink_bash_java_utils "$resource_cmd")"
   jvm_line="$(sed -n 1p <<<"$params")"
@@ -70,12 +71,19 @@ start_flink_process() {
     -Dlog.file="$LOG_DIR/$component.log" \
     -Dlog4j.configuration="file:$log4j_conf" -Dlog4j.configurationFile="file:$log4j_conf" \
     -cp "$(runtime_classpath flink)" "$class" --configDir "$FLINK_EFFECTIVE_CONF" \
-    ${dynamic_args[@]+"${dynamic_args[@]}"}
+    ${dynamic_args[@]+"${dynamic_args[@]}"} "$@"
 }
 
-# The number of registered TaskManagers according to the REST API (empty if unreachable).
-registered_taskmanagers() {
-  http_get "$1/overview" 2>/dev/null | grep -o '"taskmanagers":[0-9]*' | cut -d: -f2
+# True when the REST API at URL lists a TaskManager: the one with resource id ID if given, else any.
+# (After a TaskManager crash the JobManager lists the dead one until its heartbeat times out.)
+taskmanager_registered() {
+  local url="$1" id="${2:-}" body
+  body="$(http_get "$url/taskmanagers" 2>/dev/null)" || return 1
+  if [[ -n "$id" ]]; then
+    grep -qF "\"id\":\"$id\"" <<<"$body"
+  else
+    grep -q '"id":' <<<"$body"
+  fi
 }
 
 cmd_start() {
@@ -117,17 +125,18 @@ cmd_start() {
     jm_pid="$(read_pid jobmanager)"
   fi
   flink_write_cluster_record
+  local tm_id=""
   if [[ -z "$tm_pid" ]]; then
     info "starting TaskManager ..."
-    start_flink_process taskmanager "$TM_CLASS" GET_TM_RESOURCE_PARAMS
+    tm_id="localhost-tm-$(date +%Y%m%d-%H%M%S)"
+    start_flink_process taskmanager "$TM_CLASS" GET_TM_RESOURCE_PARAMS -D "taskmanager.resource-id=$tm_id"
     tm_pid="$(read_pid taskmanager)"
   fi
 
-  # Ready when the REST API answers and lists at least one TaskManager.
-  local deadline=$((SECONDS + FLINK_START_TIMEOUT)) n
+  # Ready when the REST API answers and lists the (new) TaskManager.
+  local deadline=$((SECONDS + FLINK_START_TIMEOUT))
   while true; do
-    n="$(registered_taskmanagers "$url" || true)"
-    if [[ -n "$n" && "$n" -ge 1 ]]; then
+    if taskmanager_registered "$url" "$tm_id"; then
       break
     fi
     local failed=""
@@ -148,7 +157,7 @@ cmd_start() {
     fi
     sleep 0.5
   done
-  info "Flink cluster is ready: JobManager pid $jm_pid, TaskManager pid $tm_pid ($n TaskManager(s) registered, started in $(elapsed_since "$t0"))"
+  info "Flink cluster is ready: JobManager pid $jm_pid, TaskManager pid $tm_pid (started in $(elapsed_since "$t0"))"
   echo "Flink web UI: $url"
 }
 

@@ -67,6 +67,24 @@ main() {
     log4j=(-Dlog4j.configuration="file:$log4j_conf" -Dlog4j.configurationFile="file:$log4j_conf")
   fi
 
+  # Actions that talk to the cluster: fail with a clear message (not a stack trace) when it is down,
+  # unless the arguments point somewhere else.
+  case "$1" in
+    run | list | cancel | stop | savepoint)
+      local arg remote=no url
+      for arg in "$@"; do
+        case "$arg" in
+          -m | --jobmanager | -m* | --jobmanager=* | -t | --target | -t* | --target=* | -Drest.* | -Djobmanager.rpc.*) remote=yes ;;
+          --help | -h) remote=yes ;;
+        esac
+      done
+      url="$(flink_rest_url)"
+      if [[ "$remote" == no ]] && ! http_get "$url/config" >/dev/null 2>&1; then
+        die "no Flink cluster answers at $url (start one with: $SCRIPTS_DIR/flink-cluster.sh start)"
+      fi
+      ;;
+  esac
+
   # Relative paths in the arguments (job jars, savepoint dirs) keep working: the current
   # directory is not changed.
   FLINK_CONF_DIR="$FLINK_EFFECTIVE_CONF" exec "$JAVA" -Xmx512m "${FLINK_JAVA_OPTS[@]}" \

@@ -20,6 +20,7 @@ _PERSONALIZE_COMMON_SH=1
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
 SCRIPTS_DIR="$REPO_ROOT/scripts"
 RUN_DIR="${PERSONALIZE_RUN_DIR:-$REPO_ROOT/.run}"
+[[ "$RUN_DIR" == /* ]] || RUN_DIR="$PWD/$RUN_DIR"
 PID_DIR="$RUN_DIR/pids"
 LOG_DIR="$RUN_DIR/logs"
 
@@ -112,9 +113,12 @@ ensure_runtime() {
   local mvn="${MVN:-mvn}"
   command -v "$mvn" >/dev/null 2>&1 || die "Maven ('$mvn') not found; it is needed once to fetch the $name jars"
   info "fetching $name runtime jars into ${lib#"$REPO_ROOT"/} (first run only) ..."
-  if ! "$mvn" -q -f "$pom" package; then
+  ensure_run_dirs
+  local mvn_log="$LOG_DIR/mvn-runtime-$name.log"
+  if ! "$mvn" -B -q -f "$pom" package >"$mvn_log" 2>&1; then
     rm -rf "$lib"
-    die "'$mvn -q -f $pom package' failed"
+    show_log_tail "$mvn_log" 30
+    die "'$mvn -q -f $pom package' failed (full output: $mvn_log)"
   fi
   compgen -G "$lib/*.jar" >/dev/null || die "no jars in $lib after the Maven run"
 }
@@ -174,20 +178,29 @@ running_pid() {
   return 1
 }
 
-# start_background NAME OUTFILE CMD... : starts CMD detached from the terminal (own session,
-# stdin from /dev/null, stdout+stderr appended to OUTFILE) and records its pid.
+# start_background NAME OUTFILE CMD... : starts CMD detached from the terminal (its own session
+# when setsid is available, stdin from /dev/null, stdout+stderr appended to OUTFILE) and records
+# its pid. The process writes its own pid before exec'ing CMD, so the pid is right even if setsid
+# has to fork.
 start_background() {
   local name="$1" out="$2"
   shift 2
   ensure_run_dirs
+  local pf launcher=()
+  pf="$(pid_file "$name")"
+  rm -f "$pf"
   if command -v setsid >/dev/null 2>&1; then
-    # A child of a non-interactive shell is not a process group leader, so setsid execs in
-    # place (no fork) and $! is the JVM's pid.
-    nohup setsid "$@" </dev/null >>"$out" 2>&1 &
-  else
-    nohup "$@" </dev/null >>"$out" 2>&1 &
+    launcher=(setsid)
   fi
-  printf '%s\n' "$!" >"$(pid_file "$name")"
+  # shellcheck disable=SC2016
+  nohup ${launcher[@]+"${launcher[@]}"} bash -c 'echo "$$" >"$0" && exec "$@"' "$pf" "$@" \
+    </dev/null >>"$out" 2>&1 &
+  local i
+  for ((i = 0; i < 200; i++)); do
+    [[ -s "$pf" ]] && return 0
+    sleep 0.05
+  done
+  die "could not start $name (see $out)"
 }
 
 # stop_process NAME MATCH [TIMEOUT_SECONDS]
@@ -246,7 +259,7 @@ http_get() {
   [[ "$port" != "$hostport" ]] || port=80
   local response
   response="$(
-    exec 3<>"/dev/tcp/$host/$port" || exit 1
+    exec 3<>"/dev/tcp/$host/$port" 2>/dev/null || exit 1
     printf 'GET %s HTTP/1.0\r\nHost: %s\r\nConnection: close\r\n\r\n' "$path" "$hostport" >&3
     timeout 5 cat <&3
   )" || return 1
@@ -355,6 +368,10 @@ flink_select_conf() {
     [[ -d "$FLINK_CONF_DIR" ]] || die "FLINK_CONF_DIR=$FLINK_CONF_DIR is not a directory"
     FLINK_CONF_SOURCE="$(cd "$FLINK_CONF_DIR" && pwd -P)"
     FLINK_CONF_NAME="custom"
+    # One of the profiles: keep its name.
+    if [[ "$(dirname "$FLINK_CONF_SOURCE")" == "$(cd "$FLINK_CONF_ROOT" 2>/dev/null && pwd -P)" ]]; then
+      FLINK_CONF_NAME="$(basename "$FLINK_CONF_SOURCE")"
+    fi
     # Already an effective dir (e.g. FLINK_CONF_DIR exported from a previous run): use it as is.
     if [[ "$FLINK_CONF_SOURCE" == "$FLINK_EFFECTIVE_ROOT"/* ]]; then
       FLINK_CONF_NAME="$(basename "$FLINK_CONF_SOURCE")"

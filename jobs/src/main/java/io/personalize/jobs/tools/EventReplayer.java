@@ -38,7 +38,7 @@ public final class EventReplayer implements AutoCloseable {
     /**
      * Sends the events in order. {@code eventsPerSecond <= 0} sends as fast as possible;
      * {@code malformedEvery > 0} puts one bad record (cycling through every kind) after every
-     * that many events. {@code onSend} receives the wall-clock send time of each valid event.
+     * that many events. {@code onSend} is called just before each valid event is sent.
      */
     public void replay(List<UserEvent> events, double eventsPerSecond, int malformedEvery, long seed,
             LongConsumer onSend) throws Exception {
@@ -54,10 +54,10 @@ public final class EventReplayer implements AutoCloseable {
                 }
             }
             UserEvent event = events.get(i);
-            send(event.getUserId(), MalformedRecords.encode(event));
             if (onSend != null) {
                 onSend.accept(System.currentTimeMillis());
             }
+            send(event.getUserId(), MalformedRecords.encode(event));
             sent.incrementAndGet();
             if (malformedEvery > 0 && (i + 1) % malformedEvery == 0) {
                 MalformedRecords.Kind kind = kinds[(int) (malformedSent.get() % kinds.length)];

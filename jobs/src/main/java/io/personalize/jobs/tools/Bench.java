@@ -1,0 +1,195 @@
+package io.personalize.jobs.tools;
+
+import io.personalize.schema.PersonalizationDecision;
+import io.personalize.schema.UserEvent;
+import io.personalize.udfs.training.OnlineRetailEvents;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.avro.message.BinaryMessageDecoder;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Drives a benchmark of a running job through Kafka: {@code load} puts a backlog of real events on
+ * the input topic; {@code measure} (after the job is started) times how fast the job drains it
+ * (sustained throughput), then sends events at a fixed rate and measures each one's latency from
+ * the producer's send to the decision arriving at a consumer.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = {Bench.Load.class, Bench.Measure.class})
+public final class Bench {
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new Bench()).execute(args));
+    }
+
+    static List<UserEvent> events(Path data, int count, String runId, long timeShift, int offset) throws Exception {
+        List<UserEvent> all = OnlineRetailEvents.load(data).events();
+        List<UserEvent> out = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            UserEvent e = all.get((offset + i) % all.size());
+            int lap = (offset + i) / all.size();
+            out.add(UserEvent.newBuilder(e)
+                    .setEventId(runId + "-" + (offset + i))
+                    .setEventTime(e.getEventTime() + timeShift + lap * 400L * 24 * 3600 * 1000)
+                    .build());
+        }
+        return out;
+    }
+
+    @Command(name = "load", description = "Put a backlog of events on the input topic.")
+    static final class Load implements Callable<Integer> {
+        @Option(names = "--bootstrap-servers", defaultValue = "localhost:9092") String bootstrapServers;
+        @Option(names = "--topic", required = true) String topic;
+        @Option(names = "--events", defaultValue = "300000") int count;
+        @Option(names = "--run-id", required = true) String runId;
+        @Option(names = "--data") Path data = OnlineRetailEvents.defaultFile();
+
+        @Override
+        public Integer call() throws Exception {
+            List<UserEvent> events = events(data, count, runId, 0, 0);
+            long start = System.nanoTime();
+            try (EventReplayer replayer = new EventReplayer(bootstrapServers, topic, new Properties())) {
+                replayer.replay(events, 0, 0, 1, null);
+            }
+            System.out.printf(Locale.ROOT, "loaded %,d events into %s in %.1f s%n", count, topic,
+                    (System.nanoTime() - start) / 1e9);
+            return 0;
+        }
+    }
+
+    @Command(name = "measure", description = "Measure drain throughput, then latency at fixed rates.")
+    static final class Measure implements Callable<Integer> {
+        @Option(names = "--bootstrap-servers", defaultValue = "localhost:9092") String bootstrapServers;
+        @Option(names = "--events-topic", required = true) String eventsTopic;
+        @Option(names = "--decisions-topic", required = true) String decisionsTopic;
+        @Option(names = "--backlog", defaultValue = "300000") int backlog;
+        @Option(names = "--run-id", required = true) String runId;
+        @Option(names = "--latency-seconds", defaultValue = "30") int latencySeconds;
+        @Option(names = "--load-fractions", split = ",", defaultValue = "0.5")
+        double[] loadFractions;
+        @Option(names = "--cores", defaultValue = "2", description = "Cores of the machine, for per-core figures.")
+        int cores;
+        @Option(names = "--data") Path data = OnlineRetailEvents.defaultFile();
+
+        private final BinaryMessageDecoder<PersonalizationDecision> decoder = PersonalizationDecision.createDecoder(null);
+
+        @Override
+        public Integer call() throws Exception {
+            Properties props = new Properties();
+            props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+            props.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-" + UUID.randomUUID());
+            props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+            props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+            props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+            props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "5");
+            try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
+                consumer.subscribe(List.of(decisionsTopic));
+                double throughput = drain(consumer);
+                System.out.printf(Locale.ROOT, "throughput: %,.0f events/s sustained through the whole DAG "
+                        + "(%,.0f per core on %d cores), backlog of %,d events%n", throughput, throughput / cores,
+                        cores, backlog);
+                StringBuilder json = new StringBuilder(String.format(Locale.ROOT,
+                        "{\"mode\":\"all\",\"events_per_s\":%.0f,\"events_per_s_per_core\":%.0f", throughput,
+                        throughput / cores));
+                int offset = backlog;
+                for (double fraction : loadFractions) {
+                    double rate = Math.max(1, throughput * fraction);
+                    int count = (int) (rate * latencySeconds);
+                    long[] latencies = latencyAt(consumer, rate, count, offset);
+                    offset += count;
+                    Arrays.sort(latencies);
+                    String label = Math.round(fraction * 100) + "pct";
+                    System.out.printf(Locale.ROOT, "latency at %.0f%% load (%,.0f events/s for %d s, %,d decisions): "
+                                    + "p50 %.1f ms, p99 %.1f ms, p99.9 %.1f ms, max %.1f ms%n",
+                            fraction * 100, rate, latencySeconds, latencies.length, pct(latencies, 0.50),
+                            pct(latencies, 0.99), pct(latencies, 0.999), latencies[latencies.length - 1] / 1e3);
+                    json.append(String.format(Locale.ROOT, ",\"p50_ms_at_%s\":%.1f,\"p99_ms_at_%s\":%.1f", label,
+                            pct(latencies, 0.50), label, pct(latencies, 0.99)));
+                }
+                System.out.println(json.append('}'));
+            }
+            return 0;
+        }
+
+        /** Waits for the whole backlog's decisions; the rate between the first and last decision. */
+        private double drain(KafkaConsumer<byte[], byte[]> consumer) throws Exception {
+            long seen = 0;
+            long firstDecidedAt = Long.MAX_VALUE;
+            long lastDecidedAt = Long.MIN_VALUE;
+            long lastProgress = System.nanoTime();
+            while (seen < backlog) {
+                var records = consumer.poll(Duration.ofMillis(200));
+                for (ConsumerRecord<byte[], byte[]> record : records) {
+                    PersonalizationDecision d = decoder.decode(ByteBuffer.wrap(record.value()));
+                    if (d.getTriggerEventId().startsWith(runId + "-")) {
+                        seen++;
+                        firstDecidedAt = Math.min(firstDecidedAt, d.getDecidedAt());
+                        lastDecidedAt = Math.max(lastDecidedAt, d.getDecidedAt());
+                    }
+                }
+                if (!records.isEmpty()) {
+                    lastProgress = System.nanoTime();
+                } else if (System.nanoTime() - lastProgress > Duration.ofSeconds(120).toNanos()) {
+                    throw new IllegalStateException("no decisions for 120 s; saw " + seen + " of " + backlog);
+                }
+            }
+            return (seen - 1) * 1000.0 / Math.max(1, lastDecidedAt - firstDecidedAt);
+        }
+
+        private long[] latencyAt(KafkaConsumer<byte[], byte[]> consumer, double rate, int count, int offset)
+                throws Exception {
+            List<UserEvent> events = events(data, count, runId, 0, offset);
+            Map<String, Long> sentAtNanos = new ConcurrentHashMap<>();
+            long[] latencies = new long[count];
+            Thread producer = new Thread(() -> {
+                try (EventReplayer replayer = new EventReplayer(bootstrapServers, eventsTopic, new Properties())) {
+                    int[] i = {0};
+                    replayer.replay(events, rate, 0, 1, ignored -> sentAtNanos.put(events.get(i[0]++).getEventId(),
+                            System.nanoTime()));
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }, "bench-producer");
+            producer.start();
+            int received = 0;
+            long lastProgress = System.nanoTime();
+            while (received < count) {
+                var records = consumer.poll(Duration.ofMillis(50));
+                long now = System.nanoTime();
+                for (ConsumerRecord<byte[], byte[]> record : records) {
+                    PersonalizationDecision d = decoder.decode(ByteBuffer.wrap(record.value()));
+                    Long sent = sentAtNanos.remove(d.getTriggerEventId());
+                    if (sent != null) {
+                        latencies[received++] = (now - sent) / 1_000; // micros
+                    }
+                }
+                if (!records.isEmpty()) {
+                    lastProgress = now;
+                } else if (now - lastProgress > Duration.ofSeconds(60).toNanos()) {
+                    throw new IllegalStateException("no decisions for 60 s; received " + received + " of " + count);
+                }
+            }
+            producer.join();
+            return latencies;
+        }
+
+        private static double pct(long[] sortedMicros, double q) {
+            int index = (int) Math.min(sortedMicros.length - 1, Math.ceil(q * sortedMicros.length) - 1);
+            return sortedMicros[Math.max(0, index)] / 1e3;
+        }
+    }
+}

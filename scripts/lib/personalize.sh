@@ -1,0 +1,51 @@
+# shellcheck shell=bash
+# Helpers for the scripts that build, train and run the personalization job. Source after common.sh.
+
+JOB_JAR="$REPO_ROOT/jobs/target/personalize-job.jar"
+MODELS_DIR="${PERSONALIZE_MODELS_DIR:-$REPO_ROOT/models}"
+SHARED_DIR="${SHARED_DIR:-$(cd "$REPO_ROOT/.." && pwd -P)/shared}"
+SCHEMAS_DIR="$REPO_ROOT/schemas/src/main/avro"
+
+# Builds the shaded job jar when it is missing or older than any source, pom or schema.
+ensure_job_jar() {
+  local stale=""
+  if [[ -f "$JOB_JAR" ]]; then
+    stale="$(find "$REPO_ROOT/pom.xml" "$REPO_ROOT/schemas" "$REPO_ROOT/udfs" "$REPO_ROOT/jobs" \
+      \( -path '*/target' -prune \) -o \( -type f \( -name '*.java' -o -name '*.avsc' -o -name pom.xml \) \
+      -newer "$JOB_JAR" -print \) 2>/dev/null | head -n1)"
+  fi
+  if [[ ! -f "$JOB_JAR" || -n "$stale" ]]; then
+    local mvn="${MVN:-mvn}"
+    command -v "$mvn" >/dev/null 2>&1 || die "Maven ('$mvn') not found; it is needed to build the job jar"
+    info "building the job jar (mvn package -DskipTests) ..."
+    (cd "$REPO_ROOT" && "$mvn" -B -q package -DskipTests) || die "the build failed"
+  fi
+}
+
+# run_tool MAIN_CLASS ARGS...: runs one of the job jar's command-line tools.
+run_tool() {
+  require_java
+  ensure_job_jar
+  ensure_runtime flink
+  ensure_run_dirs
+  OPT_OUT_TRACKING=true "$JAVA" -Xmx2g -Dshared.dir="$SHARED_DIR" -Dai.djl.offline=true \
+    -Dlog.file="$LOG_DIR/tools.log" -Dlog4j.configurationFile="$REPO_ROOT/flink-conf/local/log4j-cli.properties" \
+    "${FLINK_JAVA_DEFAULT_OPTS[@]}" -cp "$JOB_JAR:$(runtime_classpath flink)" "$@"
+}
+
+models_present() {
+  [[ -f "$MODELS_DIR/propensity/CURRENT" && -f "$MODELS_DIR/popularity/CURRENT" ]]
+}
+
+ensure_models() {
+  if ! models_present; then
+    info "no trained models in ${MODELS_DIR}; training them from $SHARED_DIR/data ..."
+    "$SCRIPTS_DIR/train-models.sh" --models-dir "$MODELS_DIR"
+  fi
+}
+
+# The id of the newest RUNNING job with the given name, from the Flink CLI's list.
+running_job_id() {
+  local name="$1"
+  "$SCRIPTS_DIR/flink.sh" list -r 2>/dev/null | awk -v n="$name" '$0 ~ (": " n " \\(RUNNING\\)") {print $4}' | tail -n1
+}

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Trains the default models from ../shared/data and publishes them to the model registry folder.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+source "$SCRIPTS_DIR/lib/personalize.sh"
+
+case "${1:-}" in
+  -h | --help)
+    echo "Usage: $(basename "$0") [--models-dir DIR] [--cut YYYY-MM-DD] [--horizon-days N] [--rounds N]"
+    echo "Trains purchase propensity (XGBoost, served by DJL) and the popularity ranking from the UCI Online Retail"
+    echo "data in \$SHARED_DIR/data (default ../shared/data) into a versioned registry (default: models/)."
+    exit 0
+    ;;
+esac
+args=("$@")
+[[ " ${args[*]:-} " == *" --models-dir "* ]] || args=(--models-dir "$MODELS_DIR" "${args[@]}")
+[[ -f "$SHARED_DIR/data/online-retail/online_retail.csv.gz" ]] ||
+  die "training data not found: $SHARED_DIR/data/online-retail/online_retail.csv.gz (set SHARED_DIR)"
+run_tool io.personalize.jobs.training.TrainModels "${args[@]}"
