@@ -47,8 +47,10 @@ consumer_pid=""
 
 cleanup() {
   trap - EXIT INT TERM
-  [[ -n "$replay_pid" ]] && kill "$replay_pid" 2>/dev/null || true
-  [[ -n "$consumer_pid" ]] && kill "$consumer_pid" 2>/dev/null || true
+  local pid
+  for pid in $replay_pid $consumer_pid; do
+    kill "$pid" 2>/dev/null || true
+  done
   wait 2>/dev/null || true
   summary
   if [[ "$keep_running" == true ]]; then
@@ -93,11 +95,13 @@ job_id="$(grep -oE 'JobID [0-9a-f]{32}' <<<"$submit_out" | awk '{print $2}' | ta
 wait_for_http "http://localhost:8081/jobs/$job_id" 60 "" '"state":"RUNNING"' || die "job $job_id is not RUNNING"
 info "job $job_id RUNNING after $(elapsed_since "$started") -- web UI: http://localhost:8081/#/job/running/$job_id/overview"
 
-run_tool io.personalize.jobs.tools.ConsumeTopic --schemas "$SCHEMAS_DIR" --bootstrap-servers "$bootstrap" "$show" &
+tool_cmd io.personalize.jobs.tools.ConsumeTopic --schemas "$SCHEMAS_DIR" --bootstrap-servers "$bootstrap" "$show"
+"${TOOL_CMD[@]}" &
 consumer_pid=$!
 sleep 3
-run_tool io.personalize.jobs.tools.ReplayEvents --bootstrap-servers "$bootstrap" --rate "$rate" \
-  --malformed-every "$malformed_every" >"$LOG_DIR/replay.out" 2>&1 &
+tool_cmd io.personalize.jobs.tools.ReplayEvents --bootstrap-servers "$bootstrap" --rate "$rate" \
+  --malformed-every "$malformed_every"
+"${TOOL_CMD[@]}" >"$LOG_DIR/replay.out" 2>&1 &
 replay_pid=$!
 info "replaying Online Retail purchases at $rate events/s (log: .run/logs/replay.out); Ctrl-C stops everything"
 
