@@ -85,6 +85,9 @@ public final class JobSettings {
             .stringType().defaultValue("personalize").withDescription("Kafka transactional id prefix (EXACTLY_ONCE).");
     public static final ConfigOption<Integer> MAX_PARALLELISM = ConfigOptions.key("max-parallelism")
             .intType().defaultValue(720).withDescription("Key groups; fixed for the life of the job's savepoints.");
+    public static final ConfigOption<Duration> BUFFER_TIMEOUT = ConfigOptions.key("buffer-timeout")
+            .durationType().defaultValue(Duration.ofMillis(5))
+            .withDescription("Longest time a record waits in a network buffer between operators (latency vs. throughput).");
     public static final ConfigOption<String> JOB_NAME = ConfigOptions.key("job-name")
             .stringType().defaultValue("personalization").withDescription("Name shown in the Flink web UI.");
 
@@ -95,7 +98,7 @@ public final class JobSettings {
             SOURCE_IDLENESS, MAX_EVENT_BYTES, STATE_TTL, MODEL_TIMEOUT, MODEL_CAPACITY, MODEL_BATCH_SIZE,
             MODEL_PARALLELISM, EXPERIMENT_KEY, EXPERIMENT_VARIATIONS, EXPERIMENT_WEIGHTS, EXPERIMENT_COVERAGE,
             EXPERIMENT_HASH_VERSION, RETENTION_THRESHOLD, MAX_ITEMS, DELIVERY_GUARANTEE, TRANSACTIONAL_ID_PREFIX,
-            MAX_PARALLELISM, JOB_NAME);
+            MAX_PARALLELISM, BUFFER_TIMEOUT, JOB_NAME);
 
     private final Configuration config;
 

@@ -20,13 +20,17 @@ import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ExecutionOptions;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.streaming.api.datastream.AsyncDataStream;
+import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.DataStreamUtils;
+import org.apache.flink.streaming.api.datastream.KeyedStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.function.SerializableFunction;
@@ -70,6 +74,9 @@ public final class PersonalizationJob {
         Configuration config = new Configuration();
         config.set(PipelineOptions.GENERIC_TYPES, false);
         config.set(PipelineOptions.MAX_PARALLELISM, settings.get(JobSettings.MAX_PARALLELISM));
+        config.set(ExecutionOptions.BUFFER_TIMEOUT, settings.get(JobSettings.BUFFER_TIMEOUT));
+        // Operators never keep or mutate records they have emitted or received.
+        config.set(PipelineOptions.OBJECT_REUSE, true);
         return config;
     }
 
@@ -104,12 +111,18 @@ public final class PersonalizationJob {
                         settings.get(JobSettings.MODEL_TIMEOUT).toMillis(), TimeUnit.MILLISECONDS,
                         settings.get(JobSettings.MODEL_CAPACITY))
                 .uid("score-propensity").name("score-propensity");
+        KeyedStream<ScoredEvent, String> scoredByUser;
+        KeySelector<ScoredEvent, String> user = s -> s.input.event.getUserId();
         if (settings.get(JobSettings.MODEL_PARALLELISM) > 0) {
             scored.setParallelism(settings.get(JobSettings.MODEL_PARALLELISM));
+            scoredByUser = scored.keyBy(user);
+        } else {
+            // Scoring runs chained in the same subtask as the features, so every record is still in
+            // its user's key group: no second shuffle, the keyed chain runs in one thread.
+            scoredByUser = DataStreamUtils.reinterpretAsKeyedStream(scored, user);
         }
 
-        SingleOutputStreamOperator<PersonalizationDecision> decided = scored
-                .keyBy(s -> s.input.event.getUserId())
+        SingleOutputStreamOperator<PersonalizationDecision> decided = scoredByUser
                 .process(new DecideAndAssign(settings.experiment(),
                         new DecisionPolicy(settings.get(JobSettings.RETENTION_THRESHOLD), 2,
                                 settings.get(JobSettings.MAX_ITEMS)),

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Benchmark of the whole DAG on the local standalone Flink cluster and Kafka broker: sustained
+# throughput (draining a backlog of real events) and event-to-decision latency at a fraction of it.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+source "$SCRIPTS_DIR/lib/personalize.sh"
+
+events=300000
+latency_seconds=30
+fractions=0.5
+parallelism=2
+usage() {
+  cat <<USAGE
+Usage: $(basename "$0") [all] [--events N] [--latency-seconds S] [--load-fractions 0.5,0.9] [--parallelism P]
+
+Starts Kafka and the Flink cluster if they are not running (and stops them again afterwards),
+loads a backlog of N real Online Retail events (default $events) into fresh topics, submits the job
+with the Flink CLI, measures how fast it drains the backlog, then sends events at each fraction of
+that rate for S seconds (default $latency_seconds) and measures each event's latency from the
+producer's send to the decision reaching a consumer. Ends with one JSON line.
+USAGE
+}
+[[ "${1:-}" == "all" ]] && shift
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --events) events="$2"; shift 2 ;;
+    --latency-seconds) latency_seconds="$2"; shift 2 ;;
+    --load-fractions) fractions="$2"; shift 2 ;;
+    --parallelism) parallelism="$2"; shift 2 ;;
+    -h | --help) usage; exit 0 ;;
+    *) usage >&2; die "unknown argument: $1" ;;
+  esac
+done
+
+require_java
+ensure_job_jar
+ensure_runtime flink
+ensure_runtime kafka
+ensure_models
+bootstrap="localhost:${KAFKA_PORT:-9092}"
+run_id="bench-$(date +%Y%m%d%H%M%S)"
+started_kafka=false
+started_flink=false
+job_id=""
+cleanup() {
+  trap - EXIT INT TERM
+  [[ -n "$job_id" ]] && "$SCRIPTS_DIR/flink.sh" cancel "$job_id" >/dev/null 2>&1 || true
+  [[ "$started_flink" == true ]] && "$SCRIPTS_DIR/flink-cluster.sh" stop || true
+  [[ "$started_kafka" == true ]] && "$SCRIPTS_DIR/kafka.sh" stop || true
+}
+trap cleanup EXIT INT TERM
+"$SCRIPTS_DIR/kafka.sh" status >/dev/null 2>&1 || { "$SCRIPTS_DIR/kafka.sh" start; started_kafka=true; }
+"$SCRIPTS_DIR/flink-cluster.sh" status >/dev/null 2>&1 || { "$SCRIPTS_DIR/flink-cluster.sh" start; started_flink=true; }
+"$SCRIPTS_DIR/kafka.sh" create-topics "$run_id-events:4" "$run_id-decisions:4" "$run_id-assignments:4" \
+  "$run_id-dead-letters:1" >/dev/null
+
+run_tool io.personalize.jobs.tools.Bench load --bootstrap-servers "$bootstrap" --topic "$run_id-events" \
+  --events "$events" --run-id "$run_id"
+submit_out="$("$SCRIPTS_DIR/flink.sh" run -d -p "$parallelism" "$JOB_JAR" --bootstrap-servers "$bootstrap" \
+  --models-dir "$MODELS_DIR" --events-topic "$run_id-events" --decisions-topic "$run_id-decisions" \
+  --assignments-topic "$run_id-assignments" --dead-letter-topic "$run_id-dead-letters" --group-id "$run_id" \
+  --starting-offsets earliest --job-name "$run_id" 2>&1)" || { echo "$submit_out" >&2; die "submission failed"; }
+job_id="$(grep -oE 'JobID [0-9a-f]{32}' <<<"$submit_out" | awk '{print $2}' | tail -n1)"
+info "job $job_id submitted (parallelism $parallelism); measuring ..."
+run_tool io.personalize.jobs.tools.Bench measure --bootstrap-servers "$bootstrap" --events-topic "$run_id-events" \
+  --decisions-topic "$run_id-decisions" --backlog "$events" --run-id "$run_id" \
+  --latency-seconds "$latency_seconds" --load-fractions "$fractions" --cores "$(nproc)"
