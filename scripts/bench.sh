@@ -60,8 +60,8 @@ submit_out="$("$SCRIPTS_DIR/flink.sh" run -d -p "$parallelism" "$JOB_JAR" --boot
   --models-dir "$MODELS_DIR" --events-topic "$run_id-events" --decisions-topic "$run_id-decisions" \
   --assignments-topic "$run_id-assignments" --dead-letter-topic "$run_id-dead-letters" --group-id "$run_id" \
   --starting-offsets earliest --job-name "$run_id" 2>&1)" || { echo "$submit_out" >&2; die "submission failed"; }
-job_id="$(grep -oE 'JobID [0-9a-f]{32}' <<<"$submit_out" | awk '{print $2}' | tail -n1)"
+job_id="$(job_id_from "$submit_out")" || { echo "$submit_out" >&2; die "no job id in the CLI output"; }
 info "job $job_id submitted (parallelism $parallelism); measuring ..."
 run_tool io.personalize.jobs.tools.Bench measure --bootstrap-servers "$bootstrap" --events-topic "$run_id-events" \
   --decisions-topic "$run_id-decisions" --backlog "$events" --run-id "$run_id" \
-  --latency-seconds "$latency_seconds" --load-fractions "$fractions" --cores "$(nproc)"
+  --latency-seconds "$latency_seconds" --load-fractions "$fractions" --cores "$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)"

@@ -90,8 +90,7 @@ info "submitting the job with the Flink CLI ..."
 submit_out="$("$SCRIPTS_DIR/flink.sh" run -d -p 2 "$JOB_JAR" \
   --bootstrap-servers "$bootstrap" --models-dir "$MODELS_DIR" --starting-offsets latest 2>&1)" ||
   { echo "$submit_out" >&2; die "job submission failed"; }
-job_id="$(grep -oE 'JobID [0-9a-f]{32}' <<<"$submit_out" | awk '{print $2}' | tail -n1)"
-[[ -n "$job_id" ]] || { echo "$submit_out" >&2; die "no job id in the CLI output"; }
+job_id="$(job_id_from "$submit_out")" || { echo "$submit_out" >&2; die "no job id in the CLI output"; }
 wait_for_http "http://localhost:8081/jobs/$job_id" 60 "" '"state":"RUNNING"' || die "job $job_id is not RUNNING"
 info "job $job_id RUNNING after $(elapsed_since "$started") -- web UI: http://localhost:8081/#/job/running/$job_id/overview"
 
@@ -109,7 +108,8 @@ if ((duration > 0)); then
   end=$((SECONDS + duration))
   while ((SECONDS < end)); do
     sleep 1
-    curl -fsS "http://localhost:8081/jobs/$job_id" 2>/dev/null | grep -q '"state":"RUNNING"' || die "the job stopped running"
+    state="$(http_get "http://localhost:8081/jobs/$job_id" 2>/dev/null || true)"
+    [[ "$state" == *'"state":"RUNNING"'* ]] || die "job $job_id is no longer RUNNING (see the web UI and .run/logs/)"
   done
   info "--duration $duration reached"
 else

@@ -12,8 +12,9 @@ case "${1:-}" in
     exit 0
     ;;
 esac
-args=("$@")
-[[ " ${args[*]:-} " == *" --models-dir "* ]] || args=(--models-dir "$MODELS_DIR" "${args[@]}")
+if [[ " $* " != *" --models-dir "* ]]; then
+  set -- --models-dir "$MODELS_DIR" "$@"
+fi
 [[ -f "$SHARED_DIR/data/online-retail/online_retail.csv.gz" ]] ||
   die "training data not found: $SHARED_DIR/data/online-retail/online_retail.csv.gz (set SHARED_DIR)"
-run_tool io.personalize.jobs.training.TrainModels "${args[@]}"
+run_tool io.personalize.jobs.training.TrainModels "$@"

@@ -51,8 +51,9 @@ ensure_models() {
   fi
 }
 
-# The id of the newest RUNNING job with the given name, from the Flink CLI's list.
-running_job_id() {
-  local name="$1"
-  "$SCRIPTS_DIR/flink.sh" list -r 2>/dev/null | awk -v n="$name" '$0 ~ (": " n " \\(RUNNING\\)") {print $4}' | tail -n1
+# job_id_from CLI_OUTPUT: the JobID that `flink run -d` printed (fails if there is none).
+job_id_from() {
+  local id
+  id="$(sed -n 's/.*JobID \([0-9a-f]\{32\}\).*/\1/p' <<<"$1" | tail -n1)"
+  [[ -n "$id" ]] && printf '%s' "$id"
 }

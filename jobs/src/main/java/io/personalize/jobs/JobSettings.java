@@ -1,8 +1,6 @@
 package io.personalize.jobs;
 
 import io.personalize.udfs.experiment.Experiment;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -149,8 +147,6 @@ public final class JobSettings {
         String modelsDir = config.get(MODELS_DIR);
         if (modelsDir == null || modelsDir.isBlank()) {
             problems.add("--models-dir is required: the model registry folder written by scripts/train-models.sh");
-        } else if (!Files.isDirectory(Path.of(modelsDir))) {
-            problems.add("--models-dir " + modelsDir + " is not a folder; train the models with scripts/train-models.sh");
         }
         if (config.get(BOOTSTRAP_SERVERS).isBlank()) {
             problems.add("--bootstrap-servers is empty");
@@ -195,6 +191,12 @@ public final class JobSettings {
 
     public Experiment experiment() {
         List<Double> weights = config.get(EXPERIMENT_WEIGHTS);
+        if (weights != null) {
+            double sum = weights.stream().mapToDouble(Double::doubleValue).sum();
+            if (Math.abs(sum - 1) > 0.01 || weights.stream().anyMatch(w -> !(w >= 0))) {
+                throw new IllegalArgumentException("--experiment.weights must be >= 0 and sum to 1, got " + weights);
+            }
+        }
         double coverage = config.get(EXPERIMENT_COVERAGE);
         if (!(coverage >= 0 && coverage <= 1)) {
             throw new IllegalArgumentException("--experiment.coverage must be in [0, 1], got " + coverage);

@@ -15,6 +15,7 @@ import io.personalize.udfs.ingest.UserEventKafkaDeserializer;
 import io.personalize.udfs.kafka.AvroKafkaSerializer;
 import io.personalize.udfs.model.ScoreWithModel;
 import io.personalize.udfs.model.ScoredEvent;
+import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.connector.sink2.Sink;
@@ -57,12 +58,16 @@ public final class PersonalizationJob {
             System.err.println(JobSettings.describeOptions());
             throw e;
         }
+        if (!java.nio.file.Files.isDirectory(java.nio.file.Path.of(settings.get(JobSettings.MODELS_DIR)))) {
+            System.err.println("warning: --models-dir " + settings.get(JobSettings.MODELS_DIR) + " is not a folder here;"
+                    + " every TaskManager must be able to read it, or decisions fall back to the non-personalized default");
+        }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(environmentConfig(settings));
         defineWorkflow(env, kafkaSource(settings),
                 kafkaSink(settings, settings.get(JobSettings.DECISIONS_TOPIC), PersonalizationDecision.class,
-                        PersonalizationDecision::getUserId, "decisions"),
+                        AvroKafkaSerializer.utf8(PersonalizationDecision::getUserId), "decisions"),
                 kafkaSink(settings, settings.get(JobSettings.ASSIGNMENTS_TOPIC), ExperimentAssignment.class,
-                        ExperimentAssignment::getUserId, "assignments"),
+                        AvroKafkaSerializer.utf8(ExperimentAssignment::getUserId), "assignments"),
                 kafkaSink(settings, settings.get(JobSettings.DEAD_LETTER_TOPIC), DeadLetter.class,
                         PersonalizationJob::originalKey, "dead-letters"),
                 settings);
@@ -126,7 +131,7 @@ public final class PersonalizationJob {
                 .process(new DecideAndAssign(settings.experiment(),
                         new DecisionPolicy(settings.get(JobSettings.RETENTION_THRESHOLD), 2,
                                 settings.get(JobSettings.MAX_ITEMS)),
-                        modelsDir))
+                        modelsDir, settings.get(JobSettings.STATE_TTL)))
                 .uid("decide-and-assign").name("decide-and-assign");
         decided.sinkTo(decisions).uid("decisions-sink").name("decisions-sink");
         decided.getSideOutput(DecideAndAssign.ASSIGNMENTS)
@@ -160,7 +165,7 @@ public final class PersonalizationJob {
     }
 
     public static <T extends SpecificRecord> KafkaSink<T> kafkaSink(JobSettings settings, String topic,
-            Class<T> type, SerializableFunction<T, String> key, String name) {
+            Class<T> type, SerializableFunction<T, byte[]> key, String name) {
         DeliveryGuarantee guarantee = settings.get(JobSettings.DELIVERY_GUARANTEE);
         var builder = KafkaSink.<T>builder()
                 .setBootstrapServers(settings.get(JobSettings.BOOTSTRAP_SERVERS))
@@ -176,10 +181,14 @@ public final class PersonalizationJob {
         return builder.build();
     }
 
-    private static String originalKey(DeadLetter deadLetter) {
+    /** The dead letter's Kafka key: the original record's key, byte for byte. */
+    public static byte[] originalKey(DeadLetter deadLetter) {
         if (deadLetter.getRawKey() == null) {
             return null;
         }
-        return java.nio.charset.StandardCharsets.UTF_8.decode(deadLetter.getRawKey().duplicate()).toString();
+        ByteBuffer key = deadLetter.getRawKey().duplicate();
+        byte[] bytes = new byte[key.remaining()];
+        key.get(bytes);
+        return bytes;
     }
 }

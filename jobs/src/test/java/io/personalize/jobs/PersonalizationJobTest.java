@@ -10,6 +10,7 @@ import io.personalize.schema.ExperimentAssignment;
 import io.personalize.schema.PersonalizationDecision;
 import io.personalize.schema.UserEvent;
 import io.personalize.udfs.experiment.Experiment;
+import io.personalize.udfs.kafka.AvroKafkaSerializer;
 import io.personalize.udfs.model.ModelRegistry;
 import io.personalize.udfs.training.DefaultModelTrainer;
 import io.personalize.udfs.training.OnlineRetailEvents;
@@ -112,18 +113,19 @@ class PersonalizationJobTest {
         PersonalizationJob.defineWorkflow(env,
                 PersonalizationJob.kafkaSource(settings, OffsetsInitializer.latest()),
                 PersonalizationJob.kafkaSink(settings, "decisions", PersonalizationDecision.class,
-                        PersonalizationDecision::getUserId, "decisions"),
+                        AvroKafkaSerializer.utf8(PersonalizationDecision::getUserId), "decisions"),
                 PersonalizationJob.kafkaSink(settings, "assignments", ExperimentAssignment.class,
-                        ExperimentAssignment::getUserId, "assignments"),
+                        AvroKafkaSerializer.utf8(ExperimentAssignment::getUserId), "assignments"),
                 PersonalizationJob.kafkaSink(settings, "dead-letters", DeadLetter.class,
-                        DeadLetter::getSourceTopic, "dead-letters"),
+                        PersonalizationJob::originalKey, "dead-letters"),
                 settings);
         env.execute("personalization-it");
 
         SchemaFileDecoder decoder = new SchemaFileDecoder(Path.of(System.getProperty("repo.dir"), "schemas/src/main/avro"));
         List<GenericRecord> decisions = decodeAll(decoder, kafka.readAll("decisions", Duration.ofSeconds(3)));
         List<GenericRecord> assignments = decodeAll(decoder, kafka.readAll("assignments", Duration.ofSeconds(2)));
-        List<GenericRecord> deadLetters = decodeAll(decoder, kafka.readAll("dead-letters", Duration.ofSeconds(2)));
+        List<ConsumerRecord<byte[], byte[]>> deadLetterRecords = kafka.readAll("dead-letters", Duration.ofSeconds(2));
+        List<GenericRecord> deadLetters = decodeAll(decoder, deadLetterRecords);
 
         // every valid event decided exactly once (no failure happened, so at-least-once delivered once)
         assertThat(decisions).hasSize(EVENTS);
@@ -162,6 +164,12 @@ class PersonalizationJobTest {
             assertThat(d.get("sourceTopic").toString()).isEqualTo("events");
             assertThat(d.get("error").toString()).isNotBlank();
         });
+        for (int i = 0; i < deadLetters.size(); i++) {
+            java.nio.ByteBuffer rawKey = ((java.nio.ByteBuffer) deadLetters.get(i).get("rawKey")).duplicate();
+            byte[] key = new byte[rawKey.remaining()];
+            rawKey.get(key);
+            assertThat(deadLetterRecords.get(i).key()).as("a dead letter keeps the original key").isEqualTo(key);
+        }
     }
 
     private static String[] expectedReasons(int count) {

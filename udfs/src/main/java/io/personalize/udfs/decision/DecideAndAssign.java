@@ -11,6 +11,7 @@ import io.personalize.udfs.model.ModelResult;
 import io.personalize.udfs.model.ScoredEvent;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -19,6 +20,7 @@ import java.util.UUID;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
@@ -49,16 +51,27 @@ public class DecideAndAssign extends KeyedProcessFunction<String, ScoredEvent, P
     private transient Counter fallbacks;
     private transient Counter exposures;
 
-    public DecideAndAssign(Experiment experiment, DecisionPolicy policy, String modelsDir) {
+    private final Duration stateTtl;
+
+    public DecideAndAssign(Experiment experiment, DecisionPolicy policy, String modelsDir, Duration stateTtl) {
         this.experiment = experiment;
         this.policy = policy;
         this.modelsDir = modelsDir;
+        this.stateTtl = stateTtl;
     }
 
     @Override
     public void open(OpenContext openContext) {
-        assignments = getRuntimeContext().getMapState(
-                new MapStateDescriptor<>(ASSIGNMENT_STATE, Types.STRING, Types.INT));
+        MapStateDescriptor<String, Integer> descriptor =
+                new MapStateDescriptor<>(ASSIGNMENT_STATE, Types.STRING, Types.INT);
+        if (!stateTtl.isZero()) {
+            // expires with the user's features: a user idle for the whole TTL starts afresh
+            descriptor.enableTimeToLive(StateTtlConfig.newBuilder(stateTtl)
+                    .setUpdateType(StateTtlConfig.UpdateType.OnReadAndWrite)
+                    .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
+                    .build());
+        }
+        assignments = getRuntimeContext().getMapState(descriptor);
         try {
             popular = PopularItems.load(Path.of(modelsDir));
         } catch (Exception e) {
@@ -80,6 +93,9 @@ public class DecideAndAssign extends KeyedProcessFunction<String, ScoredEvent, P
         UserEvent event = scored.input.event;
         String userId = event.getUserId();
         Integer variation = assignments.get(experiment.key());
+        if (variation != null && variation >= experiment.variations().size()) {
+            variation = null; // the experiment lost variations since: assign again
+        }
         if (variation == null) {
             int assigned = experiment.assign(userId);
             if (assigned >= 0) {
@@ -100,7 +116,8 @@ public class DecideAndAssign extends KeyedProcessFunction<String, ScoredEvent, P
                         .build());
             }
         }
-        boolean personalize = variation == null || variation != 0;
+        // like GrowthBook: a user outside the experiment (coverage, namespace) gets control's behaviour
+        boolean personalize = variation != null && variation != 0;
         DecisionPolicy.Outcome outcome = policy.decide(scored, personalize, popular);
 
         List<ModelScore> modelScores = new ArrayList<>(scored.models.length);

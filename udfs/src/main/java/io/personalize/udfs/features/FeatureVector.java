@@ -51,6 +51,11 @@ public final class FeatureVector {
         v[12] = counts[EventType.REVIEW.ordinal()];
         v[13] = counts[EventType.SEARCH.ordinal()];
         v[14] = f.affinityItems.length;
+        for (int i = 0; i < v.length; i++) {
+            if (!Float.isFinite(v[i])) {
+                v[i] = Float.NaN; // the models' "missing"; an infinity would make the whole batch fail
+            }
+        }
         return v;
     }
 }

@@ -50,8 +50,8 @@ public class UpdateUserFeatures extends KeyedProcessFunction<String, UserEvent, 
         FeaturizedEvent featurized = new FeaturizedEvent();
         featurized.event = event;
         featurized.features = FeatureVector.of(features, event.getEventTime());
-        featurized.affinityItems = features.affinityItems;
-        featurized.affinityScores = features.affinityScores;
+        featurized.affinityItems = features.affinityItems.clone();
+        featurized.affinityScores = features.affinityScores.clone();
         featurized.orders = features.orders;
         featurized.featurizedAt = System.currentTimeMillis();
         out.collect(featurized);

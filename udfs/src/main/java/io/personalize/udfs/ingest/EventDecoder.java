@@ -5,6 +5,10 @@ import io.personalize.schema.DeadLetterReason;
 import io.personalize.schema.UserEvent;
 import java.io.Serializable;
 import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.Optional;
 import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.message.BadHeaderException;
@@ -32,9 +36,11 @@ public class EventDecoder implements Serializable {
                     DeadLetterReason.EMPTY, "record value is empty");
         }
         if (value.length > maxRecordBytes) {
-            return deadLetter(topic, partition, offset, kafkaTimestamp, key, value,
-                    DeadLetterReason.OVERSIZED,
-                    "record value has " + value.length + " bytes, the limit is " + maxRecordBytes);
+            // keep the dead letter itself bounded: the first maxRecordBytes bytes and a digest of the whole
+            return deadLetter(topic, partition, offset, kafkaTimestamp, key, Arrays.copyOf(value, maxRecordBytes),
+                    DeadLetterReason.OVERSIZED, "record value has " + value.length + " bytes, the limit is "
+                            + maxRecordBytes + "; rawValue keeps the first " + maxRecordBytes
+                            + " bytes; SHA-256 of the whole value: " + sha256(value));
         }
         UserEvent event;
         try {
@@ -64,6 +70,14 @@ public class EventDecoder implements Serializable {
             decoder = UserEvent.createDecoder(null);
         }
         return decoder;
+    }
+
+    private static String sha256(byte[] value) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(value));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static String describe(Throwable e) {

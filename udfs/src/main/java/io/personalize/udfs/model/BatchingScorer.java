@@ -88,7 +88,7 @@ public final class BatchingScorer implements AutoCloseable {
                         batch.get(i).result.complete(scores[i]);
                     }
                 } catch (Exception | LinkageError e) {
-                    batch.forEach(r -> r.result.completeExceptionally(e));
+                    scoreOneByOne(batch, e);
                 }
                 batchSizeListener.accept(rows.length);
             } catch (InterruptedException e) {
@@ -96,6 +96,21 @@ public final class BatchingScorer implements AutoCloseable {
                 break;
             } finally {
                 batch.clear();
+            }
+        }
+    }
+
+    /** After a batch failed: each row alone, so one bad row does not fail the others. */
+    private void scoreOneByOne(List<Request> batch, Throwable batchError) {
+        if (batch.size() == 1) {
+            batch.get(0).result.completeExceptionally(batchError);
+            return;
+        }
+        for (Request request : batch) {
+            try {
+                request.result.complete(scoreNow(new float[][] {request.row})[0]);
+            } catch (Exception | LinkageError e) {
+                request.result.completeExceptionally(e);
             }
         }
     }

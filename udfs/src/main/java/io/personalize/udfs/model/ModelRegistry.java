@@ -64,6 +64,13 @@ public final class ModelRegistry {
 
     /** Writes a new version (metadata checksum filled in) and makes it current. */
     public ModelVersion publish(ModelMetadata metadata, Path modelFile) throws IOException {
+        ModelVersion written = writeVersion(metadata, modelFile);
+        makeCurrent(metadata.name, metadata.version);
+        return written;
+    }
+
+    /** Writes a version's metadata (checksum filled in) without making it current. */
+    public ModelVersion writeVersion(ModelMetadata metadata, Path modelFile) throws IOException {
         Path dir = root.resolve(metadata.name).resolve(metadata.version);
         if (!modelFile.getParent().toAbsolutePath().normalize().equals(dir.toAbsolutePath().normalize())) {
             throw new IllegalArgumentException("model file must already be in " + dir);
@@ -71,12 +78,16 @@ public final class ModelRegistry {
         metadata.file = modelFile.getFileName().toString();
         metadata.sha256 = sha256(modelFile);
         JSON.writeValue(dir.resolve(METADATA_FILE).toFile(), metadata);
-        Path current = root.resolve(metadata.name).resolve(CURRENT_FILE);
+        return new ModelVersion(metadata, dir, modelFile);
+    }
+
+    /** Points CURRENT at the version, atomically. */
+    public void makeCurrent(String name, String version) throws IOException {
+        Path current = root.resolve(name).resolve(CURRENT_FILE);
         Path tmp = current.resolveSibling(CURRENT_FILE + ".tmp");
-        Files.writeString(tmp, metadata.version + "\n", StandardCharsets.UTF_8);
+        Files.writeString(tmp, version + "\n", StandardCharsets.UTF_8);
         Files.move(tmp, current, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                 java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        return new ModelVersion(metadata, dir, modelFile);
     }
 
     public Path versionDir(String name, String version) throws IOException {

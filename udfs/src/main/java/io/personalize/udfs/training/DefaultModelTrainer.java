@@ -110,7 +110,7 @@ public final class DefaultModelTrainer {
         params.forEach((k, v) -> metadata.params.put(k, String.valueOf(v)));
         metadata.params.put("rounds", Integer.toString(rounds));
         metadata.params.put("horizon_days", Integer.toString(horizonDays));
-        ModelRegistry.ModelVersion published = registry.publish(metadata, file);
+        ModelRegistry.ModelVersion published = registry.writeVersion(metadata, file);
 
         // The published file must load and score the same through DJL as in training.
         float[][] sample = new float[Math.min(256, test.size())][];
@@ -125,8 +125,10 @@ public final class DefaultModelTrainer {
             }
         }
         if (maxDifference > 1e-5) {
-            throw new IllegalStateException("DJL scores differ from training scores by " + maxDifference);
+            throw new IllegalStateException("DJL scores differ from training scores by " + maxDifference
+                    + "; " + published.dir() + " was not made current");
         }
+        registry.makeCurrent(published.name(), published.version());
         trainMatrix.dispose();
         testMatrix.dispose();
         booster.dispose();

@@ -40,7 +40,7 @@ class DecideAndAssignTest {
             throws Exception {
         var harness = new KeyedOneInputStreamOperatorTestHarness<>(
                 new KeyedProcessOperator<>(new DecideAndAssign(EXPERIMENT, new DecisionPolicy(0.2, 2, 20),
-                        TrainedModels.registry().toString())),
+                        TrainedModels.registry().toString(), java.time.Duration.ZERO)),
                 (ScoredEvent s) -> s.input.event.getUserId(), Types.STRING);
         harness.open();
         return harness;
@@ -123,7 +123,7 @@ class DecideAndAssignTest {
                     new double[] {1.0, 0.0}, 1.0, 2, null, null, 0, 1);
             var restored = new KeyedOneInputStreamOperatorTestHarness<>(
                     new KeyedProcessOperator<>(new DecideAndAssign(reweighted, new DecisionPolicy(0.2, 2, 20),
-                            TrainedModels.registry().toString())),
+                            TrainedModels.registry().toString(), java.time.Duration.ZERO)),
                     (ScoredEvent s) -> s.input.event.getUserId(), Types.STRING);
             restored.initializeState(snapshot);
             restored.open();
@@ -133,6 +133,26 @@ class DecideAndAssignTest {
             assertThat(restored.getSideOutput(DecideAndAssign.ASSIGNMENTS)).isNullOrEmpty();
             restored.close();
         }
+    }
+
+    @Test
+    void usersOutsideTheCoverageGetControlBehaviourAndNoExposure() throws Exception {
+        Experiment nobody = new Experiment("personalization-v1", List.of("control", "personalized"), null, 0.0, 2,
+                null, null, 0, 1);
+        var harness = new KeyedOneInputStreamOperatorTestHarness<>(
+                new KeyedProcessOperator<>(new DecideAndAssign(nobody, new DecisionPolicy(0.2, 2, 20),
+                        TrainedModels.registry().toString(), java.time.Duration.ZERO)),
+                (ScoredEvent s) -> s.input.event.getUserId(), Types.STRING);
+        harness.open();
+        harness.processElement(scored(TestEvents.purchase(userIn(1), "mug", T0, 1, 1, "o1"), 1,
+                new String[] {"mug"}, ok(0.9f)), T0);
+        PersonalizationDecision decision = harness.extractOutputValues().get(0);
+        assertThat(decision.getVariant()).isNull();
+        assertThat(decision.getExperimentId()).isNull();
+        assertThat(decision.getItems()).allMatch(i -> i.getSource().equals(DecisionPolicy.SOURCE_POPULAR));
+        assertThat(harness.getSideOutput(DecideAndAssign.ASSIGNMENTS)).isNullOrEmpty();
+        assertThat(harness.numKeyedStateEntries()).isZero();
+        harness.close();
     }
 
     @Test

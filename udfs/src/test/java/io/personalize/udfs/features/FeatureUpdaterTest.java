@@ -41,6 +41,16 @@ class FeatureUpdaterTest {
     }
 
     @Test
+    void nonFiniteFeaturesBecomeMissing() {
+        UserFeatures f = new UserFeatures();
+        FeatureUpdater.apply(f, purchase("u", "a", T0, 1.0, 1, "o1"));
+        f.totalSpend = Double.MAX_VALUE; // would be +Infinity as a float
+        float[] v = FeatureVector.of(f, T0);
+        assertThat(v[FeatureVector.NAMES.indexOf("total_spend")]).isNaN();
+        assertThat(v[FeatureVector.NAMES.indexOf("orders")]).isEqualTo(1f);
+    }
+
+    @Test
     void decayedSpendHalvesEveryHalfLife() {
         UserFeatures f = new UserFeatures();
         FeatureUpdater.apply(f, purchase("u", "a", T0, 10.0, 1, "o1"));

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 
 class EventDecoderTest {
     private final EventDecoder decoder = new EventDecoder(4096);
+    private final EventDecoder roomyDecoder = new EventDecoder(64 * 1024);
 
     private static byte[] encode(UserEvent event) throws Exception {
         ByteBuffer buffer = event.toByteBuffer();
@@ -48,12 +49,35 @@ class EventDecoderTest {
     }
 
     @Test
-    void oversizedRecordIsDeadLetterWithItsBytes() {
+    void oversizedRecordIsDeadLetterWithABoundedPrefixAndDigest() throws Exception {
         byte[] big = new byte[5000];
+        new java.util.Random(1).nextBytes(big);
         DecodedEvent decoded = decode(big);
         assertThat(decoded.deadLetter.getReason()).isEqualTo(DeadLetterReason.OVERSIZED);
-        assertThat(decoded.deadLetter.getError()).contains("5000 bytes").contains("4096");
-        assertThat(decoded.deadLetter.getRawValue().remaining()).isEqualTo(5000);
+        String sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(big));
+        assertThat(decoded.deadLetter.getError()).contains("5000 bytes").contains("4096").contains(sha);
+        assertThat(decoded.deadLetter.getRawValue().remaining()).isEqualTo(4096);
+        assertThat(decoded.deadLetter.getRawValue().get(0)).isEqualTo(big[0]);
+    }
+
+    @Test
+    void valuesThatWouldHurtStateOrModelsAreRejected() throws Exception {
+        UserEvent future = TestEvents.of(EventType.VIEW, "u1", "i", System.currentTimeMillis() + 2 * 3_600_000L);
+        assertThat(decode(encode(future)).deadLetter.getError()).contains("in the future");
+
+        UserEvent longItem = TestEvents.of(EventType.VIEW, "u1", "x".repeat(300), TestEvents.T0);
+        assertThat(decode(encode(longItem)).deadLetter.getError()).isEqualTo("itemId is longer than 256 characters");
+
+        UserEvent hugePrice = TestEvents.purchase("u1", "i", TestEvents.T0, 1e300, 1, "o");
+        assertThat(decode(encode(hugePrice)).deadLetter.getError()).contains("needs a price in");
+
+        UserEvent nanPrice = TestEvents.purchase("u1", "i", TestEvents.T0, Double.NaN, 1, "o");
+        assertThat(decode(encode(nanPrice)).deadLetter.getReason()).isEqualTo(DeadLetterReason.INVALID);
+
+        UserEvent longText = UserEvent.newBuilder(TestEvents.of(EventType.SEARCH, "u1", null, TestEvents.T0))
+                .setText("y".repeat(5000)).build();
+        assertThat(roomyDecoder.decode("t", 0, 0L, 0L, null, encode(longText)).deadLetter.getError())
+                .contains("text is longer");
     }
 
     @Test
@@ -93,7 +117,7 @@ class EventDecoderTest {
         UserEvent negativeQuantity = TestEvents.purchase("u1", "i", TestEvents.T0, 1.0, -2, "o");
         DecodedEvent decoded = decode(encode(negativeQuantity));
         assertThat(decoded.deadLetter.getReason()).isEqualTo(DeadLetterReason.INVALID);
-        assertThat(decoded.deadLetter.getError()).contains("quantity > 0");
+        assertThat(decoded.deadLetter.getError()).contains("quantity in [1, 1000000], got -2");
 
         UserEvent secondsNotMillis = TestEvents.of(EventType.VIEW, "u1", "i", 1_300_000_000L);
         assertThat(decode(encode(secondsNotMillis)).deadLetter.getError()).contains("before 2000-01-01");

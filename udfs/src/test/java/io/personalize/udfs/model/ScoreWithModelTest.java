@@ -86,6 +86,25 @@ class ScoreWithModelTest {
     }
 
     @Test
+    void aRowTheModelRejectsFailsAloneNotItsBatch() throws Exception {
+        List<FeaturizedEvent> inputs = realFeaturizedEvents(300);
+        float[] poisoned = inputs.get(150).features.clone();
+        poisoned[0] = Float.POSITIVE_INFINITY;
+        inputs.get(150).features = poisoned;
+        List<ScoredEvent> out;
+        try (var harness = harness(TrainedModels.registry())) {
+            for (FeaturizedEvent input : inputs) {
+                harness.processElement(input, input.event.getEventTime());
+            }
+            harness.endInput();
+            out = harness.extractOutputValues();
+        }
+        assertThat(out).hasSize(300);
+        assertThat(out.get(150).models[0].status).isEqualTo(ModelStatus.ERROR);
+        assertThat(out.stream().filter(s -> s.models[0].status == ModelStatus.OK).count()).isEqualTo(299);
+    }
+
+    @Test
     void missingModelFallsBackInsteadOfFailing(@TempDir Path empty) throws Exception {
         FeaturizedEvent input = realFeaturizedEvents(1).get(0);
         try (var harness = harness(empty)) {
