@@ -154,18 +154,25 @@ public final class Bench {
                 throws Exception {
             List<UserEvent> events = events(data, count, runId, 0, offset);
             Map<String, Long> sentAtNanos = new ConcurrentHashMap<>();
+            Map<String, Long> sentAtWallMs = new ConcurrentHashMap<>();
+            long[] toDecision = new long[count];
             long[] latencies = new long[count];
             Thread producer = new Thread(() -> {
                 try (EventReplayer replayer = new EventReplayer(bootstrapServers, eventsTopic, new Properties())) {
                     int[] i = {0};
-                    replayer.replay(events, rate, 0, 1, ignored -> sentAtNanos.put(events.get(i[0]++).getEventId(),
-                            System.nanoTime()));
+                    replayer.replay(events, rate, 0, 1, wallMs -> {
+                        String id = events.get(i[0]++).getEventId();
+                        sentAtWallMs.put(id, wallMs);
+                        sentAtNanos.put(id, System.nanoTime());
+                    });
                 } catch (Exception e) {
                     throw new IllegalStateException(e);
                 }
             }, "bench-producer");
             producer.start();
             int received = 0;
+            long phaseStart = System.nanoTime();
+            long[] worstPerSecond = new long[latencySeconds + 120];
             long lastProgress = System.nanoTime();
             while (received < count) {
                 var records = consumer.poll(Duration.ofMillis(50));
@@ -174,7 +181,11 @@ public final class Bench {
                     PersonalizationDecision d = decoder.decode(ByteBuffer.wrap(record.value()));
                     Long sent = sentAtNanos.remove(d.getTriggerEventId());
                     if (sent != null) {
-                        latencies[received++] = (now - sent) / 1_000; // micros
+                        toDecision[received] = d.getDecidedAt() - sentAtWallMs.remove(d.getTriggerEventId());
+                        long micros = (now - sent) / 1_000;
+                        latencies[received++] = micros;
+                        int second = (int) Math.min(worstPerSecond.length - 1, (sent - phaseStart) / 1_000_000_000L);
+                        worstPerSecond[second] = Math.max(worstPerSecond[second], micros);
                     }
                 }
                 if (!records.isEmpty()) {
@@ -184,6 +195,14 @@ public final class Bench {
                 }
             }
             producer.join();
+            StringBuilder timeline = new StringBuilder("worst latency per second of sending (ms):");
+            for (int second = 0; second < latencySeconds; second++) {
+                timeline.append(' ').append(worstPerSecond[second] / 1_000);
+            }
+            System.out.println(timeline);
+            Arrays.sort(toDecision);
+            System.out.printf(Locale.ROOT, "of which send -> decision made in the job (decidedAt, ms): p50 %d, p99 %d%n",
+                    toDecision[count / 2], toDecision[(int) (count * 0.99)]);
             return latencies;
         }
 
