@@ -7,16 +7,17 @@ source "$SCRIPTS_DIR/lib/personalize.sh"
 
 events=300000
 latency_seconds=30
+warmup_seconds=15
 fractions=0.5
 parallelism=2
 usage() {
   cat <<USAGE
-Usage: $(basename "$0") [all] [--events N] [--latency-seconds S] [--load-fractions 0.5,0.9] [--parallelism P]
+Usage: $(basename "$0") [all] [--events N] [--latency-seconds S] [--warmup-seconds W] [--load-fractions 0.5,0.9] [--parallelism P]
 
 Starts Kafka and the Flink cluster if they are not running (and stops them again afterwards),
 loads a backlog of N real Online Retail events (default $events) into fresh topics, submits the job
 with the Flink CLI, measures how fast it drains the backlog, then sends events at each fraction of
-that rate for S seconds (default $latency_seconds) and measures each event's latency from the
+that rate for W + S seconds (defaults $warmup_seconds + $latency_seconds) and measures, over the last S, each event's latency from the
 producer's send to the decision reaching a consumer. Ends with one JSON line.
 USAGE
 }
@@ -25,6 +26,7 @@ while [[ $# -gt 0 ]]; do
   case "$1" in
     --events) events="$2"; shift 2 ;;
     --latency-seconds) latency_seconds="$2"; shift 2 ;;
+    --warmup-seconds) warmup_seconds="$2"; shift 2 ;;
     --load-fractions) fractions="$2"; shift 2 ;;
     --parallelism) parallelism="$2"; shift 2 ;;
     -h | --help) usage; exit 0 ;;
@@ -64,4 +66,4 @@ job_id="$(job_id_from "$submit_out")" || { echo "$submit_out" >&2; die "no job i
 info "job $job_id submitted (parallelism $parallelism); measuring ..."
 run_tool io.personalize.jobs.tools.Bench measure --bootstrap-servers "$bootstrap" --events-topic "$run_id-events" \
   --decisions-topic "$run_id-decisions" --backlog "$events" --run-id "$run_id" \
-  --latency-seconds "$latency_seconds" --load-fractions "$fractions" --cores "$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)"
+  --latency-seconds "$latency_seconds" --warmup-seconds "$warmup_seconds" --load-fractions "$fractions" --cores "$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)"

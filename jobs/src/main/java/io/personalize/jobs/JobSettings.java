@@ -76,8 +76,20 @@ public final class JobSettings {
             .withDescription("Repeat customers whose purchase propensity is below this get a retention offer.");
     public static final ConfigOption<Integer> MAX_ITEMS = ConfigOptions.key("decision.max-items")
             .intType().defaultValue(20).withDescription("Items per decision.");
-    public static final ConfigOption<DeliveryGuarantee> DELIVERY_GUARANTEE = ConfigOptions.key("delivery-guarantee")
-            .enumType(DeliveryGuarantee.class).defaultValue(DeliveryGuarantee.AT_LEAST_ONCE)
+    /** How decisions, assignments and dead letters are written to Kafka. */
+    public enum Delivery {
+        AT_LEAST_ONCE(DeliveryGuarantee.AT_LEAST_ONCE),
+        EXACTLY_ONCE(DeliveryGuarantee.EXACTLY_ONCE);
+
+        public final DeliveryGuarantee guarantee;
+
+        Delivery(DeliveryGuarantee guarantee) {
+            this.guarantee = guarantee;
+        }
+    }
+
+    public static final ConfigOption<Delivery> DELIVERY_GUARANTEE = ConfigOptions.key("delivery-guarantee")
+            .enumType(Delivery.class).defaultValue(Delivery.AT_LEAST_ONCE)
             .withDescription("AT_LEAST_ONCE (low latency, deterministic ids) or EXACTLY_ONCE (Kafka transactions).");
     public static final ConfigOption<String> TRANSACTIONAL_ID_PREFIX = ConfigOptions.key("transactional-id-prefix")
             .stringType().defaultValue("personalize").withDescription("Kafka transactional id prefix (EXACTLY_ONCE).");

@@ -166,7 +166,7 @@ public final class PersonalizationJob {
 
     public static <T extends SpecificRecord> KafkaSink<T> kafkaSink(JobSettings settings, String topic,
             Class<T> type, SerializableFunction<T, byte[]> key, String name) {
-        DeliveryGuarantee guarantee = settings.get(JobSettings.DELIVERY_GUARANTEE);
+        DeliveryGuarantee guarantee = settings.get(JobSettings.DELIVERY_GUARANTEE).guarantee;
         var builder = KafkaSink.<T>builder()
                 .setBootstrapServers(settings.get(JobSettings.BOOTSTRAP_SERVERS))
                 .setRecordSerializer(new AvroKafkaSerializer<>(topic, type, key))

@@ -79,55 +79,77 @@ class PersonalizationJobTest {
         kafka.close();
     }
 
+    private static List<UserEvent> all;
+    private static Path models;
+
+    private static synchronized void trainOnce() throws Exception {
+        if (models == null) {
+            all = OnlineRetailEvents.load(OnlineRetailEvents.defaultFile()).events();
+            Path dir = temp.resolve("models");
+            DefaultModelTrainer trainer = new DefaultModelTrainer("online_retail.csv.gz", 30, 40, 100);
+            long cut = Instant.parse("2011-09-01T00:00:00Z").toEpochMilli();
+            trainer.trainPropensity(new ModelRegistry(dir), "it-1", all, cut);
+            trainer.publishPopularity(new ModelRegistry(dir), "it-1", all, cut);
+            models = dir;
+        }
+    }
+
     @Test
     void decidesEveryValidEventAndDeadLettersTheRest() throws Exception {
-        List<UserEvent> all = OnlineRetailEvents.load(OnlineRetailEvents.defaultFile()).events();
-        Path models = temp.resolve("models");
-        DefaultModelTrainer trainer = new DefaultModelTrainer("online_retail.csv.gz", 30, 40, 100);
-        long cut = Instant.parse("2011-09-01T00:00:00Z").toEpochMilli();
-        trainer.trainPropensity(new ModelRegistry(models), "it-1", all, cut);
-        trainer.publishPopularity(new ModelRegistry(models), "it-1", all, cut);
+        runAndCheck("alo-", "AT_LEAST_ONCE");
+    }
 
-        kafka.createTopics(2, "events", "decisions", "assignments", "dead-letters");
+    @Test
+    void exactlyOnceModeCommitsEveryDecisionOnceForReadCommittedConsumers() throws Exception {
+        runAndCheck("eo-", "EXACTLY_ONCE");
+    }
+
+    private void runAndCheck(String prefix, String deliveryGuarantee) throws Exception {
+        trainOnce();
+        kafka.createTopics(2, prefix + "events", prefix + "decisions", prefix + "assignments", prefix + "dead-letters");
         List<UserEvent> events = all.subList(all.size() - EVENTS, all.size()); // after the cut: unseen by training
         long malformed;
-        try (EventReplayer replayer = new EventReplayer(kafka.bootstrapServers(), "events", new Properties())) {
+        try (EventReplayer replayer = new EventReplayer(kafka.bootstrapServers(), prefix + "events", new Properties())) {
             replayer.replay(events, 0, MALFORMED_EVERY, 7, null);
             malformed = replayer.malformedSent();
         }
         assertThat(malformed).isEqualTo(EVENTS / MALFORMED_EVERY);
 
-        JobSettings settings = JobSettings.fromMap(Map.of(
-                "bootstrap-servers", kafka.bootstrapServers(),
-                "events-topic", "events",
-                "decisions-topic", "decisions",
-                "assignments-topic", "assignments",
-                "dead-letter-topic", "dead-letters",
-                "models-dir", models.toString(),
-                "starting-offsets", "earliest",
-                "source-idleness", "1 s"));
+        JobSettings settings = JobSettings.fromMap(Map.ofEntries(
+                Map.entry("bootstrap-servers", kafka.bootstrapServers()),
+                Map.entry("events-topic", prefix + "events"),
+                Map.entry("decisions-topic", prefix + "decisions"),
+                Map.entry("assignments-topic", prefix + "assignments"),
+                Map.entry("dead-letter-topic", prefix + "dead-letters"),
+                Map.entry("models-dir", models.toString()),
+                Map.entry("starting-offsets", "earliest"),
+                Map.entry("source-idleness", "1 s"),
+                Map.entry("delivery-guarantee", deliveryGuarantee),
+                Map.entry("group-id", prefix + "personalize"),
+                Map.entry("transactional-id-prefix", prefix + "it")));
         StreamExecutionEnvironment env =
                 StreamExecutionEnvironment.getExecutionEnvironment(PersonalizationJob.environmentConfig(settings));
         env.setParallelism(2);
         env.enableCheckpointing(1_000);
         PersonalizationJob.defineWorkflow(env,
                 PersonalizationJob.kafkaSource(settings, OffsetsInitializer.latest()),
-                PersonalizationJob.kafkaSink(settings, "decisions", PersonalizationDecision.class,
+                PersonalizationJob.kafkaSink(settings, prefix + "decisions", PersonalizationDecision.class,
                         AvroKafkaSerializer.utf8(PersonalizationDecision::getUserId), "decisions"),
-                PersonalizationJob.kafkaSink(settings, "assignments", ExperimentAssignment.class,
+                PersonalizationJob.kafkaSink(settings, prefix + "assignments", ExperimentAssignment.class,
                         AvroKafkaSerializer.utf8(ExperimentAssignment::getUserId), "assignments"),
-                PersonalizationJob.kafkaSink(settings, "dead-letters", DeadLetter.class,
+                PersonalizationJob.kafkaSink(settings, prefix + "dead-letters", DeadLetter.class,
                         PersonalizationJob::originalKey, "dead-letters"),
                 settings);
-        env.execute("personalization-it");
+        env.execute("personalization-it-" + deliveryGuarantee);
 
         SchemaFileDecoder decoder = new SchemaFileDecoder(Path.of(System.getProperty("repo.dir"), "schemas/src/main/avro"));
-        List<GenericRecord> decisions = decodeAll(decoder, kafka.readAll("decisions", Duration.ofSeconds(3)));
-        List<GenericRecord> assignments = decodeAll(decoder, kafka.readAll("assignments", Duration.ofSeconds(2)));
-        List<ConsumerRecord<byte[], byte[]>> deadLetterRecords = kafka.readAll("dead-letters", Duration.ofSeconds(2));
+        List<GenericRecord> decisions = decodeAll(decoder, kafka.readAll(prefix + "decisions", Duration.ofSeconds(3)));
+        List<GenericRecord> assignments = decodeAll(decoder, kafka.readAll(prefix + "assignments", Duration.ofSeconds(2)));
+        List<ConsumerRecord<byte[], byte[]>> deadLetterRecords = kafka.readAll(prefix + "dead-letters", Duration.ofSeconds(2));
         List<GenericRecord> deadLetters = decodeAll(decoder, deadLetterRecords);
 
-        // every valid event decided exactly once (no failure happened, so at-least-once delivered once)
+        // every valid event decided exactly once (without failures at-least-once delivers once too);
+        // the consumer reads read_committed, so in EXACTLY_ONCE mode only committed transactions count
         assertThat(decisions).hasSize(EVENTS);
         assertThat(decisions).extracting(d -> d.get("triggerEventId").toString())
                 .containsExactlyInAnyOrderElementsOf(events.stream().map(UserEvent::getEventId).toList());
@@ -161,7 +183,7 @@ class PersonalizationJobTest {
         assertThat(deadLetters).extracting(d -> d.get("reason").toString()).containsExactlyInAnyOrder(
                 expectedReasons((int) malformed));
         assertThat(deadLetters).allSatisfy(d -> {
-            assertThat(d.get("sourceTopic").toString()).isEqualTo("events");
+            assertThat(d.get("sourceTopic").toString()).isEqualTo(prefix + "events");
             assertThat(d.get("error").toString()).isNotBlank();
         });
         for (int i = 0; i < deadLetters.size(); i++) {

@@ -79,6 +79,9 @@ public final class Bench {
         @Option(names = "--backlog", defaultValue = "300000") int backlog;
         @Option(names = "--run-id", required = true) String runId;
         @Option(names = "--latency-seconds", defaultValue = "30") int latencySeconds;
+        @Option(names = "--warmup-seconds", defaultValue = "15",
+                description = "Sent at each rate before measuring; their latencies are not counted.")
+        int warmupSeconds;
         @Option(names = "--load-fractions", split = ",", defaultValue = "0.5")
         double[] loadFractions;
         @Option(names = "--cores", defaultValue = "2", description = "Cores of the machine, for per-core figures.")
@@ -108,14 +111,15 @@ public final class Bench {
                 int offset = backlog;
                 for (double fraction : loadFractions) {
                     double rate = Math.max(1, throughput * fraction);
+                    int warmup = (int) (rate * warmupSeconds);
                     int count = (int) (rate * latencySeconds);
-                    long[] latencies = latencyAt(consumer, rate, count, offset);
-                    offset += count;
+                    long[] latencies = latencyAt(consumer, rate, warmup, count, offset);
+                    offset += warmup + count;
                     Arrays.sort(latencies);
                     String label = Math.round(fraction * 100) + "pct";
-                    System.out.printf(Locale.ROOT, "latency at %.0f%% load (%,.0f events/s for %d s, %,d decisions): "
+                    System.out.printf(Locale.ROOT, "latency at %.0f%% load (%,.0f events/s for %d s after %d s of warm-up, %,d decisions): "
                                     + "p50 %.1f ms, p99 %.1f ms, p99.9 %.1f ms, max %.1f ms%n",
-                            fraction * 100, rate, latencySeconds, latencies.length, pct(latencies, 0.50),
+                            fraction * 100, rate, latencySeconds, warmupSeconds, latencies.length, pct(latencies, 0.50),
                             pct(latencies, 0.99), pct(latencies, 0.999), latencies[latencies.length - 1] / 1e3);
                     json.append(String.format(Locale.ROOT, ",\"p50_ms_at_%s\":%.1f,\"p99_ms_at_%s\":%.1f", label,
                             pct(latencies, 0.50), label, pct(latencies, 0.99)));
@@ -150,9 +154,12 @@ public final class Bench {
             return (seen - 1) * 1000.0 / Math.max(1, lastDecidedAt - firstDecidedAt);
         }
 
-        private long[] latencyAt(KafkaConsumer<byte[], byte[]> consumer, double rate, int count, int offset)
-                throws Exception {
-            List<UserEvent> events = events(data, count, runId, 0, offset);
+        private long[] latencyAt(KafkaConsumer<byte[], byte[]> consumer, double rate, int warmup, int count,
+                int offset) throws Exception {
+            List<UserEvent> events = events(data, warmup + count, runId, 0, offset);
+            java.util.Set<String> measured = new java.util.HashSet<>();
+            events.subList(warmup, events.size()).forEach(e -> measured.add(e.getEventId()));
+            int warmupLeft = warmup;
             Map<String, Long> sentAtNanos = new ConcurrentHashMap<>();
             Map<String, Long> sentAtWallMs = new ConcurrentHashMap<>();
             long[] toDecision = new long[count];
@@ -171,20 +178,26 @@ public final class Bench {
             }, "bench-producer");
             producer.start();
             int received = 0;
-            long phaseStart = System.nanoTime();
+            long phaseStart = System.nanoTime() + warmupSeconds * 1_000_000_000L;
             long[] worstPerSecond = new long[latencySeconds + 120];
             long lastProgress = System.nanoTime();
-            while (received < count) {
+            while (received < count || warmupLeft > 0) {
                 var records = consumer.poll(Duration.ofMillis(50));
                 long now = System.nanoTime();
                 for (ConsumerRecord<byte[], byte[]> record : records) {
                     PersonalizationDecision d = decoder.decode(ByteBuffer.wrap(record.value()));
                     Long sent = sentAtNanos.remove(d.getTriggerEventId());
+                    if (sent != null && !measured.contains(d.getTriggerEventId())) {
+                        warmupLeft--;
+                        sentAtWallMs.remove(d.getTriggerEventId());
+                        continue;
+                    }
                     if (sent != null) {
                         toDecision[received] = d.getDecidedAt() - sentAtWallMs.remove(d.getTriggerEventId());
                         long micros = (now - sent) / 1_000;
                         latencies[received++] = micros;
-                        int second = (int) Math.min(worstPerSecond.length - 1, (sent - phaseStart) / 1_000_000_000L);
+                        int second = (int) Math.max(0, Math.min(worstPerSecond.length - 1,
+                                (sent - phaseStart) / 1_000_000_000L));
                         worstPerSecond[second] = Math.max(worstPerSecond[second], micros);
                     }
                 }
