@@ -7,6 +7,7 @@ import io.personalize.schema.ModelStatus;
 import io.personalize.schema.PersonalizationDecision;
 import io.personalize.schema.UserEvent;
 import io.personalize.udfs.experiment.Experiment;
+import io.personalize.udfs.features.StateExpiry;
 import io.personalize.udfs.model.ModelResult;
 import io.personalize.udfs.model.ScoredEvent;
 import java.nio.charset.StandardCharsets;
@@ -64,13 +65,8 @@ public class DecideAndAssign extends KeyedProcessFunction<String, ScoredEvent, P
     public void open(OpenContext openContext) {
         MapStateDescriptor<String, Integer> descriptor =
                 new MapStateDescriptor<>(ASSIGNMENT_STATE, Types.STRING, Types.INT);
-        if (!stateTtl.isZero()) {
-            // expires with the user's features: a user idle for the whole TTL starts afresh
-            descriptor.enableTimeToLive(StateTtlConfig.newBuilder(stateTtl)
-                    .setUpdateType(StateTtlConfig.UpdateType.OnReadAndWrite)
-                    .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
-                    .build());
-        }
+        // expires with the user's features: a user idle for the whole TTL starts afresh
+        StateExpiry.apply(descriptor, stateTtl, StateTtlConfig.UpdateType.OnReadAndWrite);
         assignments = getRuntimeContext().getMapState(descriptor);
         try {
             popular = PopularItems.load(Path.of(modelsDir));

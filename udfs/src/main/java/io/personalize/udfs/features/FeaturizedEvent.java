@@ -15,4 +15,16 @@ public class FeaturizedEvent {
     public long featurizedAt;
 
     public FeaturizedEvent() {}
+
+    /** The event with a snapshot of the user's features right after it (arrays copied, not shared). */
+    public static FeaturizedEvent of(UserEvent event, UserFeatures features) {
+        FeaturizedEvent featurized = new FeaturizedEvent();
+        featurized.event = event;
+        featurized.features = FeatureVector.of(features, event.getEventTime());
+        featurized.affinityItems = features.affinityItems.clone();
+        featurized.affinityScores = features.affinityScores.clone();
+        featurized.orders = features.orders;
+        featurized.featurizedAt = System.currentTimeMillis();
+        return featurized;
+    }
 }

@@ -29,12 +29,7 @@ public class UpdateUserFeatures extends KeyedProcessFunction<String, UserEvent, 
     @Override
     public void open(OpenContext openContext) {
         ValueStateDescriptor<UserFeatures> descriptor = new ValueStateDescriptor<>(STATE_NAME, UserFeatures.class);
-        if (!stateTtl.isZero()) {
-            descriptor.enableTimeToLive(StateTtlConfig.newBuilder(stateTtl)
-                    .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
-                    .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
-                    .build());
-        }
+        StateExpiry.apply(descriptor, stateTtl, StateTtlConfig.UpdateType.OnCreateAndWrite);
         featuresState = getRuntimeContext().getState(descriptor);
     }
 
@@ -47,13 +42,6 @@ public class UpdateUserFeatures extends KeyedProcessFunction<String, UserEvent, 
         FeatureUpdater.apply(features, event);
         featuresState.update(features);
 
-        FeaturizedEvent featurized = new FeaturizedEvent();
-        featurized.event = event;
-        featurized.features = FeatureVector.of(features, event.getEventTime());
-        featurized.affinityItems = features.affinityItems.clone();
-        featurized.affinityScores = features.affinityScores.clone();
-        featurized.orders = features.orders;
-        featurized.featurizedAt = System.currentTimeMillis();
-        out.collect(featurized);
+        out.collect(FeaturizedEvent.of(event, features));
     }
 }

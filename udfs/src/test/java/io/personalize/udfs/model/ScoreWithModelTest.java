@@ -32,13 +32,7 @@ class ScoreWithModelTest {
         for (UserEvent e : TrainedModels.onlineRetail().subList(0, n)) {
             UserFeatures f = users.computeIfAbsent(e.getUserId(), u -> new UserFeatures());
             FeatureUpdater.apply(f, e);
-            FeaturizedEvent fe = new FeaturizedEvent();
-            fe.event = e;
-            fe.features = FeatureVector.of(f, e.getEventTime());
-            fe.affinityItems = f.affinityItems.clone();
-            fe.affinityScores = f.affinityScores.clone();
-            fe.orders = f.orders;
-            out.add(fe);
+            out.add(FeaturizedEvent.of(e, f));
         }
         return out;
     }
@@ -53,18 +47,21 @@ class ScoreWithModelTest {
         return harness;
     }
 
-    @Test
-    void scoresEveryEventInOrderWithTheTrainedModel() throws Exception {
-        Path models = TrainedModels.registry();
-        List<FeaturizedEvent> inputs = realFeaturizedEvents(2_000);
-        List<ScoredEvent> out;
+    private static List<ScoredEvent> scoreAll(Path models, List<FeaturizedEvent> inputs) throws Exception {
         try (var harness = harness(models)) {
             for (FeaturizedEvent input : inputs) {
                 harness.processElement(input, input.event.getEventTime());
             }
             harness.endInput();
-            out = harness.extractOutputValues();
+            return harness.extractOutputValues();
         }
+    }
+
+    @Test
+    void scoresEveryEventInOrderWithTheTrainedModel() throws Exception {
+        Path models = TrainedModels.registry();
+        List<FeaturizedEvent> inputs = realFeaturizedEvents(2_000);
+        List<ScoredEvent> out = scoreAll(models, inputs);
         assertThat(out).hasSize(inputs.size());
         float[][] rows = inputs.stream().map(i -> i.features).toArray(float[][]::new);
         float[] expected;
@@ -91,14 +88,7 @@ class ScoreWithModelTest {
         float[] poisoned = inputs.get(150).features.clone();
         poisoned[0] = Float.POSITIVE_INFINITY;
         inputs.get(150).features = poisoned;
-        List<ScoredEvent> out;
-        try (var harness = harness(TrainedModels.registry())) {
-            for (FeaturizedEvent input : inputs) {
-                harness.processElement(input, input.event.getEventTime());
-            }
-            harness.endInput();
-            out = harness.extractOutputValues();
-        }
+        List<ScoredEvent> out = scoreAll(TrainedModels.registry(), inputs);
         assertThat(out).hasSize(300);
         assertThat(out.get(150).models[0].status).isEqualTo(ModelStatus.ERROR);
         assertThat(out.stream().filter(s -> s.models[0].status == ModelStatus.OK).count()).isEqualTo(299);
@@ -106,14 +96,9 @@ class ScoreWithModelTest {
 
     @Test
     void missingModelFallsBackInsteadOfFailing(@TempDir Path empty) throws Exception {
-        FeaturizedEvent input = realFeaturizedEvents(1).get(0);
-        try (var harness = harness(empty)) {
-            harness.processElement(input, 0L);
-            harness.endInput();
-            ModelResult result = harness.extractOutputValues().get(0).models[0];
-            assertThat(result.status).isEqualTo(ModelStatus.UNAVAILABLE);
-            assertThat(result.error).contains("no model 'propensity'");
-        }
+        ModelResult result = scoreAll(empty, realFeaturizedEvents(1)).get(0).models[0];
+        assertThat(result.status).isEqualTo(ModelStatus.UNAVAILABLE);
+        assertThat(result.error).contains("no model 'propensity'");
     }
 
     @Test
@@ -128,14 +113,9 @@ class ScoreWithModelTest {
         Path modelFile = target.resolve(TrainedModels.VERSION).resolve("propensity.json");
         Files.writeString(modelFile, Files.readString(modelFile).replaceFirst("\\d", "7"));
 
-        FeaturizedEvent input = realFeaturizedEvents(1).get(0);
-        try (var harness = harness(copy)) {
-            harness.processElement(input, 0L);
-            harness.endInput();
-            ModelResult result = harness.extractOutputValues().get(0).models[0];
-            assertThat(result.status).isEqualTo(ModelStatus.UNAVAILABLE);
-            assertThat(result.error).contains("checksum");
-        }
+        ModelResult result = scoreAll(copy, realFeaturizedEvents(1)).get(0).models[0];
+        assertThat(result.status).isEqualTo(ModelStatus.UNAVAILABLE);
+        assertThat(result.error).contains("checksum");
     }
 
     @Test
