@@ -44,6 +44,20 @@ final class EmbeddedKafka implements AutoCloseable {
                 newTopics.add(new NewTopic(topic, partitions, (short) 1));
             }
             admin.createTopics(newTopics).all().get();
+            // every partition must have a leader before the first produce request
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (true) {
+                boolean ready = admin.describeTopics(List.of(topics)).allTopicNames().get().values().stream()
+                        .allMatch(t -> t.partitions().size() == partitions
+                                && t.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
+                if (ready) {
+                    break;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("topics without leaders after 30 s: " + List.of(topics));
+                }
+                Thread.sleep(100);
+            }
         }
     }
 
