@@ -44,9 +44,11 @@ run_id="bench-$(date +%Y%m%d%H%M%S)"
 started_kafka=false
 started_flink=false
 job_id=""
+topics=("$run_id-events" "$run_id-decisions" "$run_id-assignments" "$run_id-dead-letters")
 cleanup() {
   trap - EXIT INT TERM
   [[ -n "$job_id" ]] && "$SCRIPTS_DIR/flink.sh" cancel "$job_id" >/dev/null 2>&1 || true
+  "$SCRIPTS_DIR/kafka.sh" delete-topics "${topics[@]}" >/dev/null 2>&1 || warn "could not delete the bench topics"
   [[ "$started_flink" == true ]] && "$SCRIPTS_DIR/flink-cluster.sh" stop || true
   [[ "$started_kafka" == true ]] && "$SCRIPTS_DIR/kafka.sh" stop || true
 }

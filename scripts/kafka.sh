@@ -20,6 +20,7 @@ Commands:
   create-topics [TOPIC[:PARTITIONS] ...]
                                    create topics unless they exist (replication factor 1);
                                    without arguments, the topics in \$KAFKA_TOPICS
+  delete-topics TOPIC ...          delete topics (those that exist)
   topics                           list topics
   describe [TOPIC]                 describe topics
   produce TOPIC [ARGS...]          console producer: one message per stdin line
@@ -220,6 +221,18 @@ cmd_create_topics() {
   done
 }
 
+cmd_delete_topics() {
+  (($# > 0)) || die "usage: $(basename "$0") delete-topics TOPIC ..."
+  require_running
+  local topic
+  for topic in "$@"; do
+    [[ "$topic" =~ ^[A-Za-z0-9._-]+$ ]] || die "invalid topic name '$topic'"
+    kafka_java org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" \
+      --delete --if-exists --topic "$topic" >/dev/null || die "could not delete topic '$topic'"
+    echo "topic $topic: deleted"
+  done
+}
+
 main() {
   local cmd="${1:-}"
   [[ $# -gt 0 ]] && shift
@@ -228,6 +241,7 @@ main() {
     stop) cmd_stop ;;
     status) cmd_status ;;
     create-topics) cmd_create_topics "$@" ;;
+    delete-topics) cmd_delete_topics "$@" ;;
     topics)
       require_running
       kafka_java org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" --list
