@@ -13,6 +13,11 @@ import org.junit.jupiter.api.Test;
 
 class RouteDeadLettersTest {
     @Test
+    void theSourceOutputIsAPojoWithAvroFields() {
+        org.apache.flink.types.PojoTestUtils.assertSerializedAsPojoWithoutKryo(DecodedEvent.class);
+    }
+
+    @Test
     void validEventsGoOnAndDeadLettersToTheSideOutput() throws Exception {
         EventDecoder decoder = new EventDecoder(1024);
         UserEvent event = TestEvents.purchase("u1", "i1", TestEvents.T0, 1.0, 1, "o1");
