@@ -1,6 +1,10 @@
 package io.personalize.jobs;
 
 import io.personalize.udfs.experiment.Experiment;
+import io.personalize.schema.UserEvent;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -8,6 +12,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.stream.Stream;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaCompatibility;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.Configuration;
@@ -48,6 +55,10 @@ public final class JobSettings {
             .withDescription("A partition without events for this long stops holding back the watermark (0: never).");
     public static final ConfigOption<Integer> MAX_EVENT_BYTES = ConfigOptions.key("max-event-bytes")
             .intType().defaultValue(64 * 1024).withDescription("Larger input records go to the dead-letter topic.");
+    public static final ConfigOption<String> EVENTS_WRITER_SCHEMAS = ConfigOptions.key("events-writer-schemas")
+            .stringType().noDefaultValue()
+            .withDescription("A folder of other UserEvent schema versions (.avsc) that producers write with; "
+                    + "their records are read as the current UserEvent instead of becoming UNKNOWN_SCHEMA dead letters.");
     public static final ConfigOption<Duration> STATE_TTL = ConfigOptions.key("state-ttl")
             .durationType().defaultValue(Duration.ofDays(90))
             .withDescription("A user's features expire after this long without events (0: never).");
@@ -105,7 +116,7 @@ public final class JobSettings {
 
     static final List<ConfigOption<?>> ALL = List.of(BOOTSTRAP_SERVERS, EVENTS_TOPIC, DECISIONS_TOPIC,
             ASSIGNMENTS_TOPIC, DEAD_LETTER_TOPIC, GROUP_ID, STARTING_OFFSETS, MODELS_DIR, MAX_OUT_OF_ORDERNESS,
-            SOURCE_IDLENESS, MAX_EVENT_BYTES, STATE_TTL, MODEL_TIMEOUT, MODEL_CAPACITY, MODEL_BATCH_SIZE,
+            SOURCE_IDLENESS, MAX_EVENT_BYTES, EVENTS_WRITER_SCHEMAS, STATE_TTL, MODEL_TIMEOUT, MODEL_CAPACITY, MODEL_BATCH_SIZE,
             MODEL_PARALLELISM, EXPERIMENT_KEY, EXPERIMENT_VARIATIONS, EXPERIMENT_WEIGHTS, EXPERIMENT_COVERAGE,
             EXPERIMENT_HASH_VERSION, RETENTION_THRESHOLD, MAX_ITEMS, DELIVERY_GUARANTEE, TRANSACTIONAL_ID_PREFIX,
             MAX_PARALLELISM, BUFFER_TIMEOUT, JOB_NAME);
@@ -172,6 +183,11 @@ public final class JobSettings {
             problems.add("--starting-offsets must be earliest, latest or committed-or-earliest, got "
                     + config.get(STARTING_OFFSETS));
         }
+        try {
+            otherWriterSchemas();
+        } catch (IOException | RuntimeException e) {
+            problems.add("--events-writer-schemas: " + e.getMessage());
+        }
         positive(problems, MAX_EVENT_BYTES);
         positive(problems, MODEL_CAPACITY);
         positive(problems, MODEL_BATCH_SIZE);
@@ -216,6 +232,29 @@ public final class JobSettings {
         return new Experiment(config.get(EXPERIMENT_KEY), config.get(EXPERIMENT_VARIATIONS),
                 weights == null ? null : weights.stream().mapToDouble(Double::doubleValue).toArray(),
                 coverage, config.get(EXPERIMENT_HASH_VERSION), null, null, 0, 1);
+    }
+
+    /** The .avsc files of --events-writer-schemas, each checked to resolve to the current UserEvent. */
+    public List<String> otherWriterSchemas() throws IOException {
+        String dir = config.get(EVENTS_WRITER_SCHEMAS);
+        if (dir == null || dir.isBlank()) {
+            return List.of();
+        }
+        List<String> schemas = new ArrayList<>();
+        try (Stream<Path> files = Files.list(Path.of(dir))) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".avsc")).sorted().toList()) {
+                String json = Files.readString(file);
+                Schema writer = new Schema.Parser().parse(json);
+                SchemaCompatibility.SchemaPairCompatibility compatibility =
+                        SchemaCompatibility.checkReaderWriterCompatibility(UserEvent.getClassSchema(), writer);
+                if (compatibility.getType() != SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE) {
+                    throw new IOException(file + " cannot be read as the current UserEvent: "
+                            + compatibility.getDescription());
+                }
+                schemas.add(json);
+            }
+        }
+        return schemas;
     }
 
     /** Pass-through Kafka client properties (security and tuning), without the prefix. */

@@ -16,6 +16,7 @@ import io.personalize.udfs.kafka.AvroKafkaSerializer;
 import io.personalize.udfs.model.ScoreWithModel;
 import io.personalize.udfs.model.ScoredEvent;
 import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.connector.sink2.Sink;
@@ -154,7 +155,8 @@ public final class PersonalizationJob {
                 .setTopics(settings.get(JobSettings.EVENTS_TOPIC))
                 .setGroupId(settings.get(JobSettings.GROUP_ID))
                 .setStartingOffsets(start)
-                .setDeserializer(new UserEventKafkaDeserializer(settings.get(JobSettings.MAX_EVENT_BYTES)))
+                .setDeserializer(new UserEventKafkaDeserializer(settings.get(JobSettings.MAX_EVENT_BYTES),
+                        otherWriterSchemas(settings)))
                 .setProperties(settings.kafkaProperties())
                 .setProperty("commit.offsets.on.checkpoint", "true")
                 .setProperty("isolation.level", "read_committed");
@@ -162,6 +164,14 @@ public final class PersonalizationJob {
             builder.setBounded(stoppingOffsets);
         }
         return builder.build();
+    }
+
+    private static List<String> otherWriterSchemas(JobSettings settings) {
+        try {
+            return settings.otherWriterSchemas();
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("--events-writer-schemas: " + e.getMessage(), e);
+        }
     }
 
     public static <T extends SpecificRecord> KafkaSink<T> kafkaSink(JobSettings settings, String topic,

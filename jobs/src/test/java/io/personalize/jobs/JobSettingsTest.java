@@ -22,6 +22,28 @@ class JobSettingsTest {
     }
 
     @Test
+    void otherWriterSchemasMustResolveToTheCurrentEvent(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        String current = io.personalize.schema.UserEvent.getClassSchema().toString();
+        java.nio.file.Files.writeString(dir.resolve("UserEvent.v0.avsc"), current);
+        JobSettings ok = JobSettings.fromMap(Map.of("models-dir", "/m", "events-writer-schemas", dir.toString()));
+        assertThat(ok.otherWriterSchemas()).hasSize(1);
+
+        // a producer that wrote the user id as a number cannot be read as the current event
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.node.ObjectNode bad =
+                (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(current);
+        bad.get("fields").forEach(field -> {
+            if (field.get("name").asText().equals("userId")) {
+                ((com.fasterxml.jackson.databind.node.ObjectNode) field).put("type", "long");
+            }
+        });
+        java.nio.file.Files.writeString(dir.resolve("UserEvent.bad.avsc"), bad.toString());
+        assertThatThrownBy(() -> JobSettings.fromMap(Map.of("models-dir", "/m", "events-writer-schemas", dir.toString())))
+                .hasMessageContaining("UserEvent.bad.avsc cannot be read as the current UserEvent");
+    }
+
+    @Test
     void reportsEveryWrongOrMissingValueAtOnce() {
         assertThatThrownBy(() -> JobSettings.fromMap(Map.of("model-timeout", "soon", "max-items", "3",
                 "delivery-guarantee", "maybe")))

@@ -10,7 +10,10 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Optional;
+import java.util.List;
 import org.apache.avro.AvroRuntimeException;
+import org.apache.avro.Schema;
+import org.apache.avro.message.SchemaStore;
 import org.apache.avro.message.BadHeaderException;
 import org.apache.avro.message.BinaryMessageDecoder;
 import org.apache.avro.message.MissingSchemaException;
@@ -23,10 +26,18 @@ public class EventDecoder implements Serializable {
     private static final long serialVersionUID = 1L;
 
     private final int maxRecordBytes;
+    /** Other UserEvent writer schemas (JSON) the job accepts: older or newer producers' versions. */
+    private final List<String> otherWriterSchemas;
     private transient BinaryMessageDecoder<UserEvent> decoder;
 
     public EventDecoder(int maxRecordBytes) {
+        this(maxRecordBytes, List.of());
+    }
+
+    public EventDecoder(int maxRecordBytes, List<String> otherWriterSchemas) {
         this.maxRecordBytes = maxRecordBytes;
+        this.otherWriterSchemas = List.copyOf(otherWriterSchemas);
+        decoder(); // a schema that does not parse fails here, at job construction, not per record
     }
 
     public DecodedEvent decode(
@@ -67,7 +78,12 @@ public class EventDecoder implements Serializable {
 
     private BinaryMessageDecoder<UserEvent> decoder() {
         if (decoder == null) {
-            decoder = UserEvent.createDecoder(null);
+            // the fingerprint picks the writer schema; Avro resolves it to the current UserEvent
+            SchemaStore.Cache writers = new SchemaStore.Cache();
+            for (String schema : otherWriterSchemas) {
+                writers.addSchema(new Schema.Parser().parse(schema));
+            }
+            decoder = UserEvent.createDecoder(writers);
         }
         return decoder;
     }

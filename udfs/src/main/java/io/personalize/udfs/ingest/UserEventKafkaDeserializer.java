@@ -1,5 +1,6 @@
 package io.personalize.udfs.ingest;
 
+import java.util.List;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
 import org.apache.flink.util.Collector;
@@ -15,8 +16,8 @@ public class UserEventKafkaDeserializer implements KafkaRecordDeserializationSch
 
     private final EventDecoder decoder;
 
-    public UserEventKafkaDeserializer(int maxRecordBytes) {
-        this.decoder = new EventDecoder(maxRecordBytes);
+    public UserEventKafkaDeserializer(int maxRecordBytes, List<String> otherWriterSchemas) {
+        this.decoder = new EventDecoder(maxRecordBytes, otherWriterSchemas);
     }
 
     @Override

@@ -109,6 +109,41 @@ class EventDecoderTest {
         assertThat(decode(bytes).deadLetter.getReason()).isEqualTo(DeadLetterReason.UNKNOWN_SCHEMA);
     }
 
+    /** The current UserEvent schema with one more optional field, as a newer producer would write. */
+    static Schema newerUserEventSchema() throws Exception {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.node.ObjectNode schema =
+                (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(UserEvent.getClassSchema().toString());
+        ((com.fasterxml.jackson.databind.node.ArrayNode) schema.get("fields")).addObject()
+                .put("name", "referrer").putNull("default").putArray("type").add("null").add("string");
+        return new Schema.Parser().parse(schema.toString());
+    }
+
+    @Test
+    void recordsOfARegisteredSchemaVersionAreReadAsTheCurrentEvent() throws Exception {
+        Schema newer = newerUserEventSchema();
+        UserEvent event = TestEvents.purchase("u1", "item-1", TestEvents.T0, 2.5, 3, "order-1");
+        GenericRecord record = new GenericData.Record(newer);
+        for (Schema.Field field : UserEvent.getClassSchema().getFields()) {
+            Object value = event.get(field.pos());
+            if (value instanceof Enum<?> symbol) {
+                value = new GenericData.EnumSymbol(newer.getField(field.name()).schema(), symbol.name());
+            }
+            record.put(field.name(), value);
+        }
+        record.put("referrer", "newsletter");
+        ByteBuffer buffer = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), newer).encode(record);
+        byte[] bytes = new byte[buffer.remaining()];
+        buffer.get(bytes);
+
+        assertThat(decode(bytes).deadLetter.getReason()).as("unknown to a decoder without it")
+                .isEqualTo(DeadLetterReason.UNKNOWN_SCHEMA);
+        DecodedEvent decoded = new EventDecoder(4096, java.util.List.of(newer.toString()))
+                .decode("t", 0, 0L, 0L, null, bytes);
+        assertThat(decoded.isValid()).isTrue();
+        assertThat(decoded.event).isEqualTo(event);
+    }
+
     @Test
     void semanticallyInvalidEventsAreRejectedWithTheRule() throws Exception {
         UserEvent noItem = TestEvents.of(EventType.CLICK, "u1", null, TestEvents.T0);
