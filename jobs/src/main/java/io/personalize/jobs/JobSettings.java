@@ -21,6 +21,7 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.description.HtmlFormatter;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.util.ParameterTool;
+import org.apache.flink.util.TimeUtils;
 
 /**
  * The job's typed configuration: every option with its default and description, parsed from
@@ -273,7 +274,9 @@ public final class JobSettings {
         for (ConfigOption<?> option : ALL) {
             text.append(String.format("  --%-30s %s (default: %s)%n", option.key(),
                     new HtmlFormatter().format(option.description()),
-                    option.hasDefaultValue() ? option.defaultValue() : "none"));
+                    !option.hasDefaultValue() ? "none"
+                            : option.defaultValue() instanceof Duration d ? TimeUtils.formatWithHighestUnit(d)
+                            : option.defaultValue()));
         }
         text.append("  --").append(KAFKA_PROPERTIES_PREFIX).append("<name>         any Kafka client property, e.g. ")
                 .append("--kafka.properties.security.protocol SASL_SSL\n");
