@@ -16,6 +16,8 @@ import io.personalize.udfs.kafka.AvroKafkaSerializer;
 import io.personalize.udfs.model.ScoreWithModel;
 import io.personalize.udfs.model.ScoredEvent;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.avro.specific.SpecificRecord;
@@ -59,7 +61,7 @@ public final class PersonalizationJob {
             System.err.println(JobSettings.describeOptions());
             throw e;
         }
-        if (!java.nio.file.Files.isDirectory(java.nio.file.Path.of(settings.get(JobSettings.MODELS_DIR)))) {
+        if (!Files.isDirectory(Path.of(settings.get(JobSettings.MODELS_DIR)))) {
             System.err.println("warning: --models-dir " + settings.get(JobSettings.MODELS_DIR) + " is not a folder here;"
                     + " every TaskManager must be able to read it, or decisions fall back to the non-personalized default");
         }

@@ -5,13 +5,11 @@ import io.personalize.schema.DeadLetterReason;
 import io.personalize.schema.UserEvent;
 import java.io.Serializable;
 import java.nio.ByteBuffer;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.Optional;
 import java.util.List;
 import org.apache.avro.AvroRuntimeException;
+import org.apache.commons.codec.digest.DigestUtils;
 import org.apache.avro.Schema;
 import org.apache.avro.message.SchemaStore;
 import org.apache.avro.message.BadHeaderException;
@@ -51,7 +49,7 @@ public class EventDecoder implements Serializable {
             return deadLetter(topic, partition, offset, kafkaTimestamp, key, Arrays.copyOf(value, maxRecordBytes),
                     DeadLetterReason.OVERSIZED, "record value has " + value.length + " bytes, the limit is "
                             + maxRecordBytes + "; rawValue keeps the first " + maxRecordBytes
-                            + " bytes; SHA-256 of the whole value: " + sha256(value));
+                            + " bytes; SHA-256 of the whole value: " + DigestUtils.sha256Hex(value));
         }
         UserEvent event;
         try {
@@ -86,14 +84,6 @@ public class EventDecoder implements Serializable {
             decoder = UserEvent.createDecoder(writers);
         }
         return decoder;
-    }
-
-    private static String sha256(byte[] value) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(value));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private static String describe(Throwable e) {
