@@ -12,7 +12,8 @@ fractions=0.5
 parallelism=2
 usage() {
   cat <<USAGE
-Usage: $(basename "$0") [all] [--events N] [--latency-seconds S] [--warmup-seconds W] [--load-fractions 0.5,0.9] [--parallelism P]
+Usage: $(basename "$0") features [--users 100000,1000000] [--events-per-user N] [--no-peer] ...   (--help for all)
+       $(basename "$0") [all] [--events N] [--latency-seconds S] [--warmup-seconds W] [--load-fractions 0.5,0.9] [--parallelism P]
 
 Starts Kafka and the Flink cluster if they are not running (and stops them again afterwards),
 loads a backlog of N real Online Retail events (default $events) into fresh topics, submits the job
@@ -21,6 +22,20 @@ that rate for W + S seconds (defaults $warmup_seconds + $latency_seconds) and me
 producer's send to the decision reaching a consumer. Ends with one JSON line.
 USAGE
 }
+if [[ "${1:-}" == "features" ]]; then
+  # The feature stage alone, in a local Flink cluster inside one process, against a Flink SQL peer.
+  shift
+  if [[ "${1:-}" == "-h" || "${1:-}" == "--help" ]]; then
+    run_tool io.personalize.jobs.tools.FeatureBench --help
+    exit 0
+  fi
+  tool_cmd io.personalize.jobs.tools.FeatureBench --work-dir "$RUN_DIR/feature-bench" "$@"
+  # RocksDB and the peer's state want more heap than the tools' default
+  TOOL_CMD=("${TOOL_CMD[@]/-Xmx2g/-Xmx6g}")
+  "${TOOL_CMD[@]}"
+  rm -rf "$RUN_DIR/feature-bench"
+  exit 0
+fi
 [[ "${1:-}" == "all" ]] && shift
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -44,7 +59,8 @@ run_id="bench-$(date +%Y%m%d%H%M%S)"
 started_kafka=false
 started_flink=false
 job_id=""
-topics=("$run_id-events" "$run_id-decisions" "$run_id-assignments" "$run_id-dead-letters")
+topics=("$run_id-events" "$run_id-decisions" "$run_id-assignments" "$run_id-dead-letters" "$run_id-audit"
+  "$run_id-late-events")
 cleanup() {
   trap - EXIT INT TERM
   [[ -n "$job_id" ]] && "$SCRIPTS_DIR/flink.sh" cancel "$job_id" >/dev/null 2>&1 || true
@@ -56,13 +72,14 @@ trap cleanup EXIT INT TERM
 "$SCRIPTS_DIR/kafka.sh" status >/dev/null 2>&1 || { "$SCRIPTS_DIR/kafka.sh" start; started_kafka=true; }
 "$SCRIPTS_DIR/flink-cluster.sh" status >/dev/null 2>&1 || { "$SCRIPTS_DIR/flink-cluster.sh" start; started_flink=true; }
 "$SCRIPTS_DIR/kafka.sh" create-topics "$run_id-events:4" "$run_id-decisions:4" "$run_id-assignments:4" \
-  "$run_id-dead-letters:1" >/dev/null
+  "$run_id-dead-letters:1" "$run_id-audit:1" "$run_id-late-events:1" >/dev/null
 
 run_tool io.personalize.jobs.tools.Bench load --bootstrap-servers "$bootstrap" --topic "$run_id-events" \
   --events "$events" --run-id "$run_id"
 submit_out="$("$SCRIPTS_DIR/flink.sh" run -d -p "$parallelism" "$JOB_JAR" --bootstrap-servers "$bootstrap" \
   --models-dir "$MODELS_DIR" --events-topic "$run_id-events" --decisions-topic "$run_id-decisions" \
   --assignments-topic "$run_id-assignments" --dead-letter-topic "$run_id-dead-letters" --group-id "$run_id" \
+  --audit-topic "$run_id-audit" --late-events-topic "$run_id-late-events" --control-topic none \
   --starting-offsets earliest --job-name "$run_id" 2>&1)" || { echo "$submit_out" >&2; die "submission failed"; }
 job_id="$(job_id_from "$submit_out")" || { echo "$submit_out" >&2; die "no job id in the CLI output"; }
 info "job $job_id submitted (parallelism $parallelism); measuring ..."

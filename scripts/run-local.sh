@@ -69,7 +69,7 @@ summary() {
   [[ -n "$job_id" ]] || return 0
   local topic count
   info "records on the output topics (each decoded with the .avsc files only):"
-  for topic in decisions experiment-assignments dead-letters; do
+  for topic in decisions experiment-assignments dead-letters audit late-events; do
     count="$(run_tool io.personalize.jobs.tools.ConsumeTopic --schemas "$SCHEMAS_DIR" --bootstrap-servers "$bootstrap" \
       --from-beginning --timeout 3 "$topic" 2>"$LOG_DIR/consume-$topic.err" | wc -l)"
     info "  $topic: $count ($(tail -n1 "$LOG_DIR/consume-$topic.err"))"
@@ -83,7 +83,8 @@ ensure_runtime kafka
 ensure_models
 "$SCRIPTS_DIR/kafka.sh" start
 trap cleanup EXIT INT TERM
-"$SCRIPTS_DIR/kafka.sh" create-topics user-events:4 decisions:4 experiment-assignments:4 dead-letters:1
+"$SCRIPTS_DIR/kafka.sh" create-topics user-events:4 decisions:4 experiment-assignments:4 dead-letters:1 \
+  control:1 audit:1 late-events:1
 "$SCRIPTS_DIR/flink-cluster.sh" start
 
 info "submitting the job with the Flink CLI ..."

@@ -107,9 +107,10 @@ ensure_runtime() {
   local lib
   lib="$(runtime_lib_dir "$name")"
   [[ -f "$pom" ]] || die "no runtime pom for '$name': $pom"
-  if [[ -d "$lib" ]] && compgen -G "$lib/*.jar" >/dev/null; then
+  if [[ -d "$lib" ]] && compgen -G "$lib/*.jar" >/dev/null && [[ ! "$pom" -nt "$lib" ]]; then
     return 0
   fi
+  rm -rf "$lib" # absent, or its pom changed since
   local mvn="${MVN:-mvn}"
   command -v "$mvn" >/dev/null 2>&1 || die "Maven ('$mvn') not found; it is needed once to fetch the $name jars"
   info "fetching $name runtime jars into ${lib#"$REPO_ROOT"/} (first run only) ..."
@@ -121,6 +122,7 @@ ensure_runtime() {
     die "'$mvn -q -f $pom package' failed (full output: $mvn_log)"
   fi
   compgen -G "$lib/*.jar" >/dev/null || die "no jars in $lib after the Maven run"
+  touch "$lib"
 }
 
 # runtime_classpath kafka|flink -> a classpath with a wildcard the JVM expands

@@ -41,6 +41,21 @@ public final class JobSettings {
             .withDescription("Output topic of ExperimentAssignment (exposure) records.");
     public static final ConfigOption<String> DEAD_LETTER_TOPIC = ConfigOptions.key("dead-letter-topic")
             .stringType().defaultValue("dead-letters").withDescription("Output topic of DeadLetter records.");
+    public static final ConfigOption<String> CONTROL_TOPIC = ConfigOptions.key("control-topic")
+            .stringType().defaultValue("control")
+            .withDescription("Input topic of ControlEvent commands (ERASE_USER); none: no control input.");
+    public static final ConfigOption<String> AUDIT_TOPIC = ConfigOptions.key("audit-topic")
+            .stringType().defaultValue("audit").withDescription("Output topic of AuditRecord records (erasures, refused commands).");
+    public static final ConfigOption<String> LATE_EVENTS_TOPIC = ConfigOptions.key("late-events-topic")
+            .stringType().defaultValue("late-events")
+            .withDescription("Output topic of LateEvent records: events too late for some feature windows.");
+    public static final ConfigOption<String> FEATURES_TOPIC = ConfigOptions.key("features-topic")
+            .stringType().noDefaultValue()
+            .withDescription("Optional output topic of FeatureSnapshot records: every event's features as served.");
+    public static final ConfigOption<String> INPUT_FILES = ConfigOptions.key("input-files")
+            .stringType().noDefaultValue()
+            .withDescription("Bounded run over event files instead of the events topic: comma-separated files or "
+                    + "folders of Avro container files or JSON lines (backfills, backtests). No control input.");
     public static final ConfigOption<String> GROUP_ID = ConfigOptions.key("group-id")
             .stringType().defaultValue("personalize").withDescription("Kafka consumer group of the source.");
     public static final ConfigOption<String> STARTING_OFFSETS = ConfigOptions.key("starting-offsets")
@@ -116,7 +131,8 @@ public final class JobSettings {
     public static final String KAFKA_PROPERTIES_PREFIX = "kafka.properties.";
 
     static final List<ConfigOption<?>> ALL = List.of(BOOTSTRAP_SERVERS, EVENTS_TOPIC, DECISIONS_TOPIC,
-            ASSIGNMENTS_TOPIC, DEAD_LETTER_TOPIC, GROUP_ID, STARTING_OFFSETS, MODELS_DIR, MAX_OUT_OF_ORDERNESS,
+            ASSIGNMENTS_TOPIC, DEAD_LETTER_TOPIC, CONTROL_TOPIC, AUDIT_TOPIC, LATE_EVENTS_TOPIC, FEATURES_TOPIC,
+            INPUT_FILES, GROUP_ID, STARTING_OFFSETS, MODELS_DIR, MAX_OUT_OF_ORDERNESS,
             SOURCE_IDLENESS, MAX_EVENT_BYTES, EVENTS_WRITER_SCHEMAS, STATE_TTL, MODEL_TIMEOUT, MODEL_CAPACITY, MODEL_BATCH_SIZE,
             MODEL_PARALLELISM, EXPERIMENT_KEY, EXPERIMENT_VARIATIONS, EXPERIMENT_WEIGHTS, EXPERIMENT_COVERAGE,
             EXPERIMENT_HASH_VERSION, RETENTION_THRESHOLD, MAX_ITEMS, DELIVERY_GUARANTEE, TRANSACTIONAL_ID_PREFIX,
@@ -175,7 +191,8 @@ public final class JobSettings {
         if (config.get(BOOTSTRAP_SERVERS).isBlank()) {
             problems.add("--bootstrap-servers is empty");
         }
-        for (ConfigOption<String> topic : List.of(EVENTS_TOPIC, DECISIONS_TOPIC, ASSIGNMENTS_TOPIC, DEAD_LETTER_TOPIC)) {
+        for (ConfigOption<String> topic : List.of(EVENTS_TOPIC, DECISIONS_TOPIC, ASSIGNMENTS_TOPIC, DEAD_LETTER_TOPIC,
+                AUDIT_TOPIC, LATE_EVENTS_TOPIC)) {
             if (config.get(topic).isBlank()) {
                 problems.add("--" + topic.key() + " is empty");
             }
@@ -188,6 +205,11 @@ public final class JobSettings {
             otherWriterSchemas();
         } catch (IOException | RuntimeException e) {
             problems.add("--events-writer-schemas: " + e.getMessage());
+        }
+        try {
+            inputFiles();
+        } catch (RuntimeException e) {
+            problems.add("--input-files: " + e.getMessage());
         }
         positive(problems, MAX_EVENT_BYTES);
         positive(problems, MODEL_CAPACITY);
@@ -256,6 +278,23 @@ public final class JobSettings {
             }
         }
         return schemas;
+    }
+
+    /** The event files of a bounded run (--input-files), each checked to exist; empty for a Kafka run. */
+    public List<Path> inputFiles() {
+        String files = config.get(INPUT_FILES);
+        if (files == null || files.isBlank()) {
+            return List.of();
+        }
+        List<Path> paths = new ArrayList<>();
+        for (String file : files.split(",")) {
+            Path path = Path.of(file.trim()).toAbsolutePath();
+            if (!Files.exists(path)) {
+                throw new IllegalArgumentException(path + " does not exist");
+            }
+            paths.add(path);
+        }
+        return paths;
     }
 
     /** Pass-through Kafka client properties (security and tuning), without the prefix. */

@@ -1,14 +1,25 @@
 package io.personalize.jobs;
 
+import io.personalize.schema.AuditRecord;
+import io.personalize.schema.ControlEvent;
 import io.personalize.schema.DeadLetter;
+import io.personalize.schema.FeatureSnapshot;
+import io.personalize.schema.LateEvent;
 import io.personalize.schema.ExperimentAssignment;
 import io.personalize.schema.PersonalizationDecision;
 import io.personalize.schema.UserEvent;
+import io.personalize.udfs.control.AuditRecords;
+import io.personalize.udfs.control.ControlEventKafkaDeserializer;
+import io.personalize.udfs.control.DecodedControl;
+import io.personalize.udfs.control.NoControlCommands;
+import io.personalize.udfs.control.RouteControlCommands;
 import io.personalize.udfs.decision.DecideAndAssign;
 import io.personalize.udfs.decision.DecisionPolicy;
+import io.personalize.udfs.features.FeatureSnapshots;
 import io.personalize.udfs.features.FeaturizedEvent;
 import io.personalize.udfs.features.UpdateUserFeatures;
 import io.personalize.udfs.ingest.DecodedEvent;
+import io.personalize.udfs.ingest.EventFileFormat;
 import io.personalize.udfs.ingest.EventTimeWatermarks;
 import io.personalize.udfs.ingest.RouteDeadLetters;
 import io.personalize.udfs.ingest.UserEventKafkaDeserializer;
@@ -21,7 +32,9 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.connector.file.src.FileSource;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ExecutionOptions;
@@ -47,6 +60,14 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 public final class PersonalizationJob {
     private PersonalizationJob() {}
 
+    /** Where the job reads from. {@code control} may be null (bounded runs have no control input). */
+    public record Sources(Source<DecodedEvent, ?, ?> events, Source<DecodedControl, ?, ?> control) {}
+
+    /** Where the job writes to. {@code features} may be null (the features topic is optional). */
+    public record Sinks(Sink<PersonalizationDecision> decisions, Sink<ExperimentAssignment> assignments,
+            Sink<DeadLetter> deadLetters, Sink<AuditRecord> audit, Sink<LateEvent> lateEvents,
+            Sink<FeatureSnapshot> features) {}
+
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
             System.out.println(JobSettings.describeOptions());
@@ -66,15 +87,37 @@ public final class PersonalizationJob {
                     + " every TaskManager must be able to read it, or decisions fall back to the non-personalized default");
         }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(environmentConfig(settings));
-        defineWorkflow(env, kafkaSource(settings),
+        defineWorkflow(env, sources(settings), kafkaSinks(settings), settings);
+        env.execute(settings.get(JobSettings.JOB_NAME));
+    }
+
+    /** The events topic and the control topic, or the event files of a bounded run (--input-files). */
+    public static Sources sources(JobSettings settings) {
+        List<Path> files = settings.inputFiles();
+        if (!files.isEmpty()) {
+            return new Sources(fileSource(settings, files), null);
+        }
+        String control = settings.get(JobSettings.CONTROL_TOPIC);
+        boolean noControl = control.isBlank() || control.equals("none");
+        return new Sources(kafkaSource(settings), noControl ? null : controlSource(settings));
+    }
+
+    public static Sinks kafkaSinks(JobSettings settings) {
+        String features = settings.get(JobSettings.FEATURES_TOPIC);
+        return new Sinks(
                 kafkaSink(settings, settings.get(JobSettings.DECISIONS_TOPIC), PersonalizationDecision.class,
                         AvroKafkaSerializer.utf8(PersonalizationDecision::getUserId), "decisions"),
                 kafkaSink(settings, settings.get(JobSettings.ASSIGNMENTS_TOPIC), ExperimentAssignment.class,
                         AvroKafkaSerializer.utf8(ExperimentAssignment::getUserId), "assignments"),
                 kafkaSink(settings, settings.get(JobSettings.DEAD_LETTER_TOPIC), DeadLetter.class,
                         PersonalizationJob::originalKey, "dead-letters"),
-                settings);
-        env.execute(settings.get(JobSettings.JOB_NAME));
+                kafkaSink(settings, settings.get(JobSettings.AUDIT_TOPIC), AuditRecord.class,
+                        AvroKafkaSerializer.utf8(AuditRecord::getUserId), "audit"),
+                kafkaSink(settings, settings.get(JobSettings.LATE_EVENTS_TOPIC), LateEvent.class,
+                        AvroKafkaSerializer.utf8(LateEvent::getUserId), "late-events"),
+                features == null || features.isBlank() ? null
+                        : kafkaSink(settings, features, FeatureSnapshot.class,
+                                AvroKafkaSerializer.utf8(FeatureSnapshot::getUserId), "features"));
     }
 
     /** Settings every run of this job needs, whatever the cluster configuration says. */
@@ -88,28 +131,48 @@ public final class PersonalizationJob {
         return config;
     }
 
-    /** Builds the whole DAG between the given source and sinks. */
-    public static void defineWorkflow(StreamExecutionEnvironment env,
-            Source<DecodedEvent, ?, ?> events,
-            Sink<PersonalizationDecision> decisions,
-            Sink<ExperimentAssignment> assignments,
-            Sink<DeadLetter> deadLetters,
+    /** Builds the whole DAG between the given sources and sinks. */
+    public static void defineWorkflow(StreamExecutionEnvironment env, Sources sources, Sinks sinks,
             JobSettings settings) {
         DataStream<DecodedEvent> decoded = env
-                .fromSource(events, EventTimeWatermarks.create(settings.get(JobSettings.MAX_OUT_OF_ORDERNESS),
+                .fromSource(sources.events(), EventTimeWatermarks.create(settings.get(JobSettings.MAX_OUT_OF_ORDERNESS),
                         settings.get(JobSettings.SOURCE_IDLENESS)), "events-source")
                 .uid("events-source");
 
         SingleOutputStreamOperator<UserEvent> valid = decoded
                 .process(new RouteDeadLetters())
                 .uid("route-dead-letters").name("route-dead-letters");
-        valid.getSideOutput(RouteDeadLetters.DEAD_LETTERS)
-                .sinkTo(deadLetters).uid("dead-letters-sink").name("dead-letters-sink");
+        DataStream<DeadLetter> deadLetters = valid.getSideOutput(RouteDeadLetters.DEAD_LETTERS);
+
+        DataStream<ControlEvent> control;
+        DataStream<AuditRecord> audit;
+        if (sources.control() != null) {
+            SingleOutputStreamOperator<ControlEvent> routed = env
+                    .fromSource(sources.control(), WatermarkStrategy.noWatermarks(), "control-source")
+                    .uid("control-source")
+                    .process(new RouteControlCommands())
+                    .uid("route-control").name("route-control");
+            control = routed;
+            deadLetters = deadLetters.union(routed.getSideOutput(RouteControlCommands.DEAD_LETTERS));
+            audit = routed.getSideOutput(AuditRecords.AUDIT);
+        } else {
+            control = NoControlCommands.stream(env);
+            audit = null;
+        }
+        deadLetters.sinkTo(sinks.deadLetters()).uid("dead-letters-sink").name("dead-letters-sink");
+        KeyedStream<ControlEvent, String> controlByUser = control.keyBy(ControlEvent::getUserId);
 
         SingleOutputStreamOperator<FeaturizedEvent> featurized = valid
                 .keyBy(UserEvent::getUserId)
+                .connect(controlByUser)
                 .process(new UpdateUserFeatures(settings.get(JobSettings.STATE_TTL)))
                 .uid("user-features").name("user-features");
+        featurized.getSideOutput(UpdateUserFeatures.LATE_EVENTS)
+                .sinkTo(sinks.lateEvents()).uid("late-events-sink").name("late-events-sink");
+        if (sinks.features() != null) {
+            featurized.map(FeatureSnapshots::of).uid("feature-snapshots").name("feature-snapshots")
+                    .sinkTo(sinks.features()).uid("features-sink").name("features-sink");
+        }
 
         String modelsDir = settings.get(JobSettings.MODELS_DIR);
         SingleOutputStreamOperator<ScoredEvent> scored = AsyncDataStream
@@ -131,14 +194,41 @@ public final class PersonalizationJob {
         }
 
         SingleOutputStreamOperator<PersonalizationDecision> decided = scoredByUser
+                .connect(controlByUser)
                 .process(new DecideAndAssign(settings.experiment(),
                         new DecisionPolicy(settings.get(JobSettings.RETENTION_THRESHOLD), 2,
                                 settings.get(JobSettings.MAX_ITEMS)),
                         modelsDir, settings.get(JobSettings.STATE_TTL)))
                 .uid("decide-and-assign").name("decide-and-assign");
-        decided.sinkTo(decisions).uid("decisions-sink").name("decisions-sink");
+        decided.sinkTo(sinks.decisions()).uid("decisions-sink").name("decisions-sink");
         decided.getSideOutput(DecideAndAssign.ASSIGNMENTS)
-                .sinkTo(assignments).uid("assignments-sink").name("assignments-sink");
+                .sinkTo(sinks.assignments()).uid("assignments-sink").name("assignments-sink");
+
+        DataStream<AuditRecord> erasures = featurized.getSideOutput(AuditRecords.AUDIT)
+                .union(decided.getSideOutput(AuditRecords.AUDIT));
+        (audit == null ? erasures : audit.union(erasures))
+                .sinkTo(sinks.audit()).uid("audit-sink").name("audit-sink");
+    }
+
+    /** A bounded source over event files: Avro container files or JSON lines, files or folders. */
+    public static FileSource<DecodedEvent> fileSource(JobSettings settings, List<Path> files) {
+        return FileSource.forRecordStreamFormat(new EventFileFormat(settings.get(JobSettings.MAX_EVENT_BYTES)),
+                        files.stream().map(f -> new org.apache.flink.core.fs.Path(f.toUri())).toArray(
+                                org.apache.flink.core.fs.Path[]::new))
+                .build();
+    }
+
+    public static KafkaSource<DecodedControl> controlSource(JobSettings settings) {
+        return KafkaSource.<DecodedControl>builder()
+                .setBootstrapServers(settings.get(JobSettings.BOOTSTRAP_SERVERS))
+                .setTopics(settings.get(JobSettings.CONTROL_TOPIC))
+                .setGroupId(settings.get(JobSettings.GROUP_ID) + "-control")
+                .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
+                .setDeserializer(new ControlEventKafkaDeserializer())
+                .setProperties(settings.kafkaProperties())
+                .setProperty("commit.offsets.on.checkpoint", "true")
+                .setProperty("isolation.level", "read_committed")
+                .build();
     }
 
     public static KafkaSource<DecodedEvent> kafkaSource(JobSettings settings) {

@@ -47,9 +47,17 @@ final class EmbeddedKafka implements AutoCloseable {
             // every partition must have a leader before the first produce request
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (true) {
-                boolean ready = admin.describeTopics(List.of(topics)).allTopicNames().get().values().stream()
-                        .allMatch(t -> t.partitions().size() == partitions
-                                && t.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
+                boolean ready;
+                try {
+                    ready = admin.describeTopics(List.of(topics)).allTopicNames().get().values().stream()
+                            .allMatch(t -> t.partitions().size() == partitions
+                                    && t.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)) {
+                        throw e;
+                    }
+                    ready = false; // created, but the metadata has not reached the broker's cache yet
+                }
                 if (ready) {
                     break;
                 }

@@ -5,12 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.personalize.jobs.tools.EventReplayer;
 import io.personalize.jobs.tools.MalformedRecords;
 import io.personalize.jobs.tools.SchemaFileDecoder;
-import io.personalize.schema.DeadLetter;
-import io.personalize.schema.ExperimentAssignment;
-import io.personalize.schema.PersonalizationDecision;
 import io.personalize.schema.UserEvent;
 import io.personalize.udfs.experiment.Experiment;
-import io.personalize.udfs.kafka.AvroKafkaSerializer;
 import io.personalize.udfs.model.ModelRegistry;
 import io.personalize.udfs.training.DefaultModelTrainer;
 import io.personalize.udfs.training.OnlineRetailEvents;
@@ -106,7 +102,8 @@ class PersonalizationJobTest {
 
     private void runAndCheck(String prefix, String deliveryGuarantee) throws Exception {
         trainOnce();
-        kafka.createTopics(2, prefix + "events", prefix + "decisions", prefix + "assignments", prefix + "dead-letters");
+        kafka.createTopics(2, prefix + "events", prefix + "decisions", prefix + "assignments", prefix + "dead-letters",
+                prefix + "audit", prefix + "late-events");
         List<UserEvent> events = all.subList(all.size() - EVENTS, all.size()); // after the cut: unseen by training
         long malformed;
         // Seen here: the idempotent producer's sequence numbers occasionally went out of step with the
@@ -127,6 +124,8 @@ class PersonalizationJobTest {
                 Map.entry("decisions-topic", prefix + "decisions"),
                 Map.entry("assignments-topic", prefix + "assignments"),
                 Map.entry("dead-letter-topic", prefix + "dead-letters"),
+                Map.entry("audit-topic", prefix + "audit"),
+                Map.entry("late-events-topic", prefix + "late-events"),
                 Map.entry("models-dir", models.toString()),
                 Map.entry("starting-offsets", "earliest"),
                 Map.entry("source-idleness", "1 s"),
@@ -138,14 +137,8 @@ class PersonalizationJobTest {
         env.setParallelism(2);
         env.enableCheckpointing(1_000);
         PersonalizationJob.defineWorkflow(env,
-                PersonalizationJob.kafkaSource(settings, OffsetsInitializer.latest()),
-                PersonalizationJob.kafkaSink(settings, prefix + "decisions", PersonalizationDecision.class,
-                        AvroKafkaSerializer.utf8(PersonalizationDecision::getUserId), "decisions"),
-                PersonalizationJob.kafkaSink(settings, prefix + "assignments", ExperimentAssignment.class,
-                        AvroKafkaSerializer.utf8(ExperimentAssignment::getUserId), "assignments"),
-                PersonalizationJob.kafkaSink(settings, prefix + "dead-letters", DeadLetter.class,
-                        PersonalizationJob::originalKey, "dead-letters"),
-                settings);
+                new PersonalizationJob.Sources(PersonalizationJob.kafkaSource(settings, OffsetsInitializer.latest()), null),
+                PersonalizationJob.kafkaSinks(settings), settings);
         env.execute("personalization-it-" + deliveryGuarantee);
 
         SchemaFileDecoder decoder = new SchemaFileDecoder(Path.of(System.getProperty("repo.dir"), "schemas/src/main/avro"));
@@ -198,6 +191,120 @@ class PersonalizationJobTest {
             rawKey.get(key);
             assertThat(deadLetterRecords.get(i).key()).as("a dead letter keeps the original key").isEqualTo(key);
         }
+    }
+
+    /** Real purchases, plus a categorised view before every third one and a search now and then. */
+    private static List<UserEvent> mixedEvents(List<UserEvent> purchases) {
+        List<UserEvent> out = new java.util.ArrayList<>();
+        for (UserEvent p : purchases) {
+            String category = p.getItemId().substring(0, Math.min(3, p.getItemId().length()));
+            if (out.size() % 3 == 0) {
+                out.add(UserEvent.newBuilder().setEventId("view-" + p.getEventId()).setUserId(p.getUserId())
+                        .setEventType(io.personalize.schema.EventType.VIEW).setEventTime(p.getEventTime() - 60_000)
+                        .setItemId(p.getItemId()).setCategory(category).build());
+            }
+            if (out.size() % 10 == 0) {
+                out.add(UserEvent.newBuilder().setEventId("search-" + p.getEventId()).setUserId(p.getUserId())
+                        .setEventType(io.personalize.schema.EventType.SEARCH).setEventTime(p.getEventTime() - 30_000)
+                        .setText("red retrospot " + p.getItemId()).build());
+            }
+            out.add(UserEvent.newBuilder(p).setCategory(category).build());
+        }
+        return out;
+    }
+
+    private JobSettings settings(String prefix, Map<String, String> more) {
+        Map<String, String> values = new HashMap<>(Map.of(
+                "bootstrap-servers", kafka.bootstrapServers(),
+                "events-topic", prefix + "events",
+                "decisions-topic", prefix + "decisions",
+                "assignments-topic", prefix + "assignments",
+                "dead-letter-topic", prefix + "dead-letters",
+                "audit-topic", prefix + "audit",
+                "late-events-topic", prefix + "late-events",
+                "features-topic", prefix + "features",
+                "models-dir", models.toString(),
+                "group-id", prefix + "personalize"));
+        values.put("starting-offsets", "earliest");
+        values.put("source-idleness", "1 s");
+        values.putAll(more);
+        return JobSettings.fromMap(values);
+    }
+
+    private Map<String, Map<String, Float>> servedFeatures(String topic) throws Exception {
+        Map<String, Map<String, Float>> byEvent = new HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> record : kafka.readAll(topic, Duration.ofSeconds(3))) {
+            io.personalize.schema.FeatureSnapshot snapshot =
+                    io.personalize.schema.FeatureSnapshot.getDecoder().decode(record.value());
+            assertThat(byEvent.put(snapshot.getEventId(), snapshot.getFeatures())).as("one snapshot per event").isNull();
+        }
+        return byEvent;
+    }
+
+    @Test
+    void theStreamTheEventFilesAndTheTrainingCodeComputeTheSameFeatures() throws Exception {
+        trainOnce();
+        List<UserEvent> events = mixedEvents(all.subList(all.size() - 1_500, all.size()));
+        String[] outputs = {"decisions", "assignments", "dead-letters", "audit", "late-events", "features"};
+        for (String prefix : List.of("parity-stream-", "parity-files-")) {
+            kafka.createTopics(2, java.util.Arrays.stream(outputs).map(o -> prefix + o).toArray(String[]::new));
+        }
+        kafka.createTopics(2, "parity-stream-events");
+
+        // offline: the code the model training and backtests use
+        Map<String, float[]> offline = new HashMap<>();
+        io.personalize.udfs.training.OfflineFeatures.replay(events,
+                (i, e, features, vector) -> offline.put(e.getEventId(), vector));
+
+        // online: the streaming job reading Kafka
+        Properties producer = new Properties();
+        producer.put("enable.idempotence", "false");
+        producer.put("max.in.flight.requests.per.connection", "1");
+        try (EventReplayer replayer = new EventReplayer(kafka.bootstrapServers(), "parity-stream-events", producer)) {
+            replayer.replay(events, 0, 0, 0, null);
+        }
+        JobSettings stream = settings("parity-stream-", Map.of());
+        StreamExecutionEnvironment env =
+                StreamExecutionEnvironment.getExecutionEnvironment(PersonalizationJob.environmentConfig(stream));
+        env.setParallelism(2);
+        PersonalizationJob.defineWorkflow(env,
+                new PersonalizationJob.Sources(PersonalizationJob.kafkaSource(stream, OffsetsInitializer.latest()), null),
+                PersonalizationJob.kafkaSinks(stream), stream);
+        env.execute("parity-stream");
+
+        // bounded: the same job over an Avro container file of the same events (a backfill)
+        Path file = temp.resolve("parity-events.avro");
+        try (var writer = new org.apache.avro.file.DataFileWriter<>(
+                new org.apache.avro.specific.SpecificDatumWriter<>(UserEvent.class))) {
+            writer.create(UserEvent.getClassSchema(), file.toFile());
+            for (UserEvent e : events) {
+                writer.append(e);
+            }
+        }
+        JobSettings files = settings("parity-files-", Map.of("input-files", file.toString()));
+        env = StreamExecutionEnvironment.getExecutionEnvironment(PersonalizationJob.environmentConfig(files));
+        env.setParallelism(2);
+        PersonalizationJob.defineWorkflow(env, PersonalizationJob.sources(files), PersonalizationJob.kafkaSinks(files), files);
+        env.execute("parity-files");
+
+        Map<String, Map<String, Float>> online = servedFeatures("parity-stream-features");
+        Map<String, Map<String, Float>> backfill = servedFeatures("parity-files-features");
+        assertThat(online.keySet()).hasSize(events.size()).isEqualTo(offline.keySet());
+        assertThat(backfill.keySet()).isEqualTo(offline.keySet());
+        int compared = 0;
+        for (UserEvent e : events) {
+            float[] expected = offline.get(e.getEventId());
+            for (int i = 0; i < expected.length; i++) {
+                String name = io.personalize.udfs.features.FeatureVector.NAMES.get(i);
+                assertThat(online.get(e.getEventId()).get(name)).as(e.getEventId() + " " + name + " online")
+                        .isEqualTo(expected[i]);
+                assertThat(backfill.get(e.getEventId()).get(name)).as(e.getEventId() + " " + name + " from files")
+                        .isEqualTo(expected[i]);
+                compared++;
+            }
+        }
+        assertThat(compared).isEqualTo(events.size() * io.personalize.udfs.features.FeatureVector.SIZE);
+        assertThat(kafka.readAll("parity-files-decisions", Duration.ofSeconds(2))).hasSize(events.size());
     }
 
     private static String[] expectedReasons(int count) {

@@ -3,11 +3,7 @@ package io.personalize.jobs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.personalize.jobs.tools.EventReplayer;
-import io.personalize.schema.DeadLetter;
-import io.personalize.schema.ExperimentAssignment;
-import io.personalize.schema.PersonalizationDecision;
 import io.personalize.schema.UserEvent;
-import io.personalize.udfs.kafka.AvroKafkaSerializer;
 import io.personalize.udfs.model.ModelRegistry;
 import io.personalize.udfs.training.DefaultModelTrainer;
 import io.personalize.udfs.training.OnlineRetailEvents;
@@ -64,7 +60,7 @@ class PrometheusMetricsTest {
         trainer.publishPopularity(new ModelRegistry(models), "m-1", all, cut);
 
         try (EmbeddedKafka kafka = new EmbeddedKafka()) {
-            kafka.createTopics(1, "events", "decisions", "assignments", "dead-letters");
+            kafka.createTopics(1, "events", "decisions", "assignments", "dead-letters", "audit", "late-events");
             Properties producer = new Properties();
             producer.put("enable.idempotence", "false");
             producer.put("max.in.flight.requests.per.connection", "1");
@@ -78,14 +74,8 @@ class PrometheusMetricsTest {
             StreamExecutionEnvironment env =
                     StreamExecutionEnvironment.getExecutionEnvironment(PersonalizationJob.environmentConfig(settings));
             env.setParallelism(1);
-            PersonalizationJob.defineWorkflow(env, PersonalizationJob.kafkaSource(settings),
-                    PersonalizationJob.kafkaSink(settings, "decisions", PersonalizationDecision.class,
-                            AvroKafkaSerializer.utf8(PersonalizationDecision::getUserId), "decisions"),
-                    PersonalizationJob.kafkaSink(settings, "assignments", ExperimentAssignment.class,
-                            AvroKafkaSerializer.utf8(ExperimentAssignment::getUserId), "assignments"),
-                    PersonalizationJob.kafkaSink(settings, "dead-letters", DeadLetter.class,
-                            PersonalizationJob::originalKey, "dead-letters"),
-                    settings);
+            PersonalizationJob.defineWorkflow(env, new PersonalizationJob.Sources(PersonalizationJob.kafkaSource(settings), null),
+                    PersonalizationJob.kafkaSinks(settings), settings);
             JobClient job = env.executeAsync("metrics-it");
             try {
                 String scrape = "";

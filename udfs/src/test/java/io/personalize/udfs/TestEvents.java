@@ -25,6 +25,26 @@ public final class TestEvents {
                 .setText(type == EventType.REVIEW || type == EventType.SEARCH ? "great mug" : null).build();
     }
 
+    /** The first version of the UserEvent schema (before the category field). */
+    public static org.apache.avro.Schema v1Schema() throws java.io.IOException {
+        try (var in = TestEvents.class.getResourceAsStream("/avro/history/UserEvent.v1.avsc")) {
+            return new org.apache.avro.Schema.Parser().parse(in);
+        }
+    }
+
+    /** A VIEW written by a producer that still uses the first schema version. */
+    public static org.apache.avro.generic.GenericRecord v1View(String eventId, String user, String item)
+            throws java.io.IOException {
+        org.apache.avro.Schema v1 = v1Schema();
+        var view = new org.apache.avro.generic.GenericData.Record(v1);
+        view.put("eventId", eventId);
+        view.put("userId", user);
+        view.put("eventType", new org.apache.avro.generic.GenericData.EnumSymbol(v1.getField("eventType").schema(), "VIEW"));
+        view.put("eventTime", T0);
+        view.put("itemId", item);
+        return view;
+    }
+
     public static Path sharedDir() {
         return Path.of(System.getProperty("shared.dir", "../../shared"));
     }

@@ -1,6 +1,9 @@
 package io.personalize.udfs.decision;
 
 import io.personalize.schema.Action;
+import io.personalize.schema.ControlCommand;
+import io.personalize.schema.ControlEvent;
+import io.personalize.udfs.control.AuditRecords;
 import io.personalize.schema.ExperimentAssignment;
 import io.personalize.schema.ModelScore;
 import io.personalize.schema.ModelStatus;
@@ -24,7 +27,7 @@ import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
-import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 import org.slf4j.Logger;
@@ -33,14 +36,16 @@ import org.slf4j.LoggerFactory;
 /**
  * Keyed by user: puts the user in the experiment (GrowthBook-compatible, sticky in state, one
  * exposure per user and experiment on a side output) and makes the decision for the variant.
- * Variation 0 is control: the non-personalized default.
+ * Variation 0 is control: the non-personalized default. An ERASE_USER command on the second input
+ * deletes the user's assignments at once and is audited.
  */
-public class DecideAndAssign extends KeyedProcessFunction<String, ScoredEvent, PersonalizationDecision> {
+public class DecideAndAssign extends KeyedCoProcessFunction<String, ScoredEvent, ControlEvent, PersonalizationDecision> {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(DecideAndAssign.class);
 
     public static final OutputTag<ExperimentAssignment> ASSIGNMENTS = new OutputTag<>("assignments") {};
     public static final String ASSIGNMENT_STATE = "experiment-assignments";
+    public static final String COMPONENT = "decide-and-assign";
 
     private final Experiment experiment;
     private final DecisionPolicy policy;
@@ -84,7 +89,19 @@ public class DecideAndAssign extends KeyedProcessFunction<String, ScoredEvent, P
     }
 
     @Override
-    public void processElement(ScoredEvent scored, Context ctx, Collector<PersonalizationDecision> out)
+    public void processElement2(ControlEvent control, Context ctx, Collector<PersonalizationDecision> out)
+            throws Exception {
+        if (control.getCommand() != ControlCommand.ERASE_USER) {
+            return;
+        }
+        boolean held = !assignments.isEmpty();
+        assignments.clear();
+        ctx.output(AuditRecords.AUDIT, AuditRecords.of(AuditRecords.USER_ERASED, COMPONENT, control,
+                held ? "deleted the user's experiment assignments" : "no experiment assignments were held for the user"));
+    }
+
+    @Override
+    public void processElement1(ScoredEvent scored, Context ctx, Collector<PersonalizationDecision> out)
             throws Exception {
         UserEvent event = scored.input.event;
         String userId = event.getUserId();

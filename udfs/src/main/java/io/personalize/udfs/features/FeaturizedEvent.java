@@ -10,6 +10,11 @@ public class FeaturizedEvent {
     /** The user's items by affinity, highest first, with their scores: personal candidates. */
     public String[] affinityItems;
     public double[] affinityScores;
+    /** The user's most recent items and purchases, newest first. */
+    public String[] recentItems;
+    public String[] recentPurchases;
+    /** {@link TextFeatures#hashedTokens} of the event's text (REVIEW, SEARCH); empty otherwise. */
+    public int[] textTokens;
     public long orders;
     /** Wall-clock time the feature operator saw the event, for latency metrics. */
     public long featurizedAt;
@@ -20,9 +25,12 @@ public class FeaturizedEvent {
     public static FeaturizedEvent of(UserEvent event, UserFeatures features) {
         FeaturizedEvent featurized = new FeaturizedEvent();
         featurized.event = event;
-        featurized.features = FeatureVector.of(features, event.getEventTime());
+        featurized.features = FeatureVector.asOfEvent(features, event);
         featurized.affinityItems = features.affinityItems.clone();
         featurized.affinityScores = features.affinityScores.clone();
+        featurized.recentItems = features.recentItems.clone();
+        featurized.recentPurchases = features.recentPurchases.clone();
+        featurized.textTokens = TextFeatures.hashedTokens(event.getText());
         featurized.orders = features.orders;
         featurized.featurizedAt = System.currentTimeMillis();
         return featurized;

@@ -74,10 +74,23 @@ public class EventDecoder implements Serializable {
         return DecodedEvent.valid(event, kafkaTimestamp);
     }
 
+    /** Earlier versions of UserEvent, shipped in the schemas jar: their producers' records stay readable. */
+    public static final List<String> BUNDLED_HISTORY = List.of("avro/history/UserEvent.v1.avsc");
+
     private BinaryMessageDecoder<UserEvent> decoder() {
         if (decoder == null) {
             // the fingerprint picks the writer schema; Avro resolves it to the current UserEvent
             SchemaStore.Cache writers = new SchemaStore.Cache();
+            for (String resource : BUNDLED_HISTORY) {
+                try (var in = EventDecoder.class.getClassLoader().getResourceAsStream(resource)) {
+                    if (in == null) {
+                        throw new IllegalStateException("missing schema resource " + resource);
+                    }
+                    writers.addSchema(new Schema.Parser().parse(in));
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
             for (String schema : otherWriterSchemas) {
                 writers.addSchema(new Schema.Parser().parse(schema));
             }
@@ -91,9 +104,15 @@ public class EventDecoder implements Serializable {
         return e.getMessage() == null ? type : type + ": " + e.getMessage();
     }
 
-    private static DecodedEvent deadLetter(String topic, int partition, long offset, long kafkaTimestamp,
+    static DecodedEvent deadLetter(String topic, int partition, long offset, long kafkaTimestamp,
             byte[] key, byte[] value, DeadLetterReason reason, String error) {
-        return DecodedEvent.invalid(DeadLetter.newBuilder()
+        return DecodedEvent.invalid(deadLetterRecord(topic, partition, offset, kafkaTimestamp, key, value, reason, error));
+    }
+
+    /** The dead letter of one input record: where it was, its bytes, and what was wrong. */
+    public static DeadLetter deadLetterRecord(String topic, int partition, long offset, long kafkaTimestamp,
+            byte[] key, byte[] value, DeadLetterReason reason, String error) {
+        return DeadLetter.newBuilder()
                 .setSourceTopic(topic)
                 .setPartition(partition)
                 .setOffset(offset)
@@ -103,6 +122,6 @@ public class EventDecoder implements Serializable {
                 .setReason(reason)
                 .setError(error)
                 .setFailedAt(System.currentTimeMillis())
-                .build());
+                .build();
     }
 }

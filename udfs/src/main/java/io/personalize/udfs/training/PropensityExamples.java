@@ -2,9 +2,6 @@ package io.personalize.udfs.training;
 
 import io.personalize.schema.EventType;
 import io.personalize.schema.UserEvent;
-import io.personalize.udfs.features.FeatureUpdater;
-import io.personalize.udfs.features.FeatureVector;
-import io.personalize.udfs.features.UserFeatures;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -13,7 +10,7 @@ import java.util.Map;
 
 /**
  * Point-in-time training examples for purchase propensity: after each order of a customer, the
- * features known at that moment (computed by the serving code, {@link FeatureUpdater}), labelled
+ * features known at that moment (computed by the serving code, {@link OfflineFeatures}), labelled
  * with whether the same customer orders again within the horizon. Only examples whose whole label
  * window lies inside the data are kept.
  */
@@ -27,23 +24,19 @@ public final class PropensityExamples {
     public static PropensityExamples build(List<UserEvent> eventsInTimeOrder, long horizonMs) {
         Map<String, long[]> orderTimes = orderTimesByUser(eventsInTimeOrder);
         long dataEnd = eventsInTimeOrder.get(eventsInTimeOrder.size() - 1).getEventTime();
-        Map<String, UserFeatures> users = new HashMap<>();
         PropensityExamples examples = new PropensityExamples();
-        for (int i = 0; i < eventsInTimeOrder.size(); i++) {
-            UserEvent e = eventsInTimeOrder.get(i);
-            UserFeatures f = users.computeIfAbsent(e.getUserId(), u -> new UserFeatures());
-            FeatureUpdater.apply(f, e);
+        OfflineFeatures.replay(eventsInTimeOrder, (i, e, features, vector) -> {
             if (e.getEventType() != EventType.PURCHASE || !endsOrder(eventsInTimeOrder, i)) {
-                continue;
+                return;
             }
             long t = e.getEventTime();
             if (t + horizonMs > dataEnd) {
-                continue;
+                return;
             }
-            examples.rows.add(FeatureVector.of(f, t));
+            examples.rows.add(vector);
             examples.labels.add(ordersAgainWithin(orderTimes.get(e.getUserId()), t, horizonMs) ? 1f : 0f);
             examples.times.add(t);
-        }
+        });
         return examples;
     }
 

@@ -19,9 +19,10 @@ import io.personalize.udfs.model.ModelResult;
 import io.personalize.udfs.model.ScoredEvent;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator;
+import io.personalize.schema.ControlEvent;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 
 class DecideAndAssignTest {
@@ -36,12 +37,12 @@ class DecideAndAssignTest {
         }
     }
 
-    private static KeyedOneInputStreamOperatorTestHarness<String, ScoredEvent, PersonalizationDecision> harness()
+    private static KeyedTwoInputStreamOperatorTestHarness<String, ScoredEvent, ControlEvent, PersonalizationDecision> harness()
             throws Exception {
-        var harness = new KeyedOneInputStreamOperatorTestHarness<>(
-                new KeyedProcessOperator<>(new DecideAndAssign(EXPERIMENT, new DecisionPolicy(0.2, 2, 20),
+        var harness = new KeyedTwoInputStreamOperatorTestHarness<>(
+                new KeyedCoProcessOperator<>(new DecideAndAssign(EXPERIMENT, new DecisionPolicy(0.2, 2, 20),
                         TrainedModels.registry().toString(), java.time.Duration.ZERO)),
-                (ScoredEvent s) -> s.input.event.getUserId(), Types.STRING);
+                (ScoredEvent s) -> s.input.event.getUserId(), ControlEvent::getUserId, Types.STRING);
         harness.open();
         return harness;
     }
@@ -67,9 +68,9 @@ class DecideAndAssignTest {
     void treatmentGetsPersonalizedRankingAndOneExposure() throws Exception {
         String user = userIn(1);
         try (var harness = harness()) {
-            harness.processElement(scored(TestEvents.purchase(user, "mug", T0, 1, 1, "o1"), 1,
+            harness.processElement1(scored(TestEvents.purchase(user, "mug", T0, 1, 1, "o1"), 1,
                     new String[] {"mug", "plate"}, ok(0.8f)), T0);
-            harness.processElement(scored(TestEvents.purchase(user, "cup", T0 + 1, 1, 1, "o2"), 2,
+            harness.processElement1(scored(TestEvents.purchase(user, "cup", T0 + 1, 1, 1, "o2"), 2,
                     new String[] {"mug", "plate", "cup"}, ok(0.7f)), T0 + 1);
 
             List<PersonalizationDecision> decisions = harness.extractOutputValues();
@@ -103,7 +104,7 @@ class DecideAndAssignTest {
     void controlGetsTheNonPersonalizedDefault() throws Exception {
         String user = userIn(0);
         try (var harness = harness()) {
-            harness.processElement(scored(TestEvents.purchase(user, "mug", T0, 1, 1, "o1"), 1,
+            harness.processElement1(scored(TestEvents.purchase(user, "mug", T0, 1, 1, "o1"), 1,
                     new String[] {"mug"}, ok(0.9f)), T0);
             PersonalizationDecision decision = harness.extractOutputValues().get(0);
             assertThat(decision.getVariant()).isEqualTo("control");
@@ -116,18 +117,18 @@ class DecideAndAssignTest {
     void assignmentIsStickyEvenIfTheExperimentChanges() throws Exception {
         String user = userIn(1);
         try (var harness = harness()) {
-            harness.processElement(scored(TestEvents.purchase(user, "mug", T0, 1, 1, "o1"), 1,
+            harness.processElement1(scored(TestEvents.purchase(user, "mug", T0, 1, 1, "o1"), 1,
                     new String[] {"mug"}, ok(0.5f)), T0);
             var snapshot = harness.snapshot(1, 1);
             Experiment reweighted = new Experiment("personalization-v1", List.of("control", "personalized"),
                     new double[] {1.0, 0.0}, 1.0, 2, null, null, 0, 1);
-            var restored = new KeyedOneInputStreamOperatorTestHarness<>(
-                    new KeyedProcessOperator<>(new DecideAndAssign(reweighted, new DecisionPolicy(0.2, 2, 20),
+            var restored = new KeyedTwoInputStreamOperatorTestHarness<>(
+                    new KeyedCoProcessOperator<>(new DecideAndAssign(reweighted, new DecisionPolicy(0.2, 2, 20),
                             TrainedModels.registry().toString(), java.time.Duration.ZERO)),
-                    (ScoredEvent s) -> s.input.event.getUserId(), Types.STRING);
+                    (ScoredEvent s) -> s.input.event.getUserId(), ControlEvent::getUserId, Types.STRING);
             restored.initializeState(snapshot);
             restored.open();
-            restored.processElement(scored(TestEvents.purchase(user, "cup", T0 + 5, 1, 1, "o2"), 2,
+            restored.processElement1(scored(TestEvents.purchase(user, "cup", T0 + 5, 1, 1, "o2"), 2,
                     new String[] {"mug"}, ok(0.5f)), T0 + 5);
             assertThat(restored.extractOutputValues().get(0).getVariant()).isEqualTo("personalized");
             assertThat(restored.getSideOutput(DecideAndAssign.ASSIGNMENTS)).isNullOrEmpty();
@@ -139,12 +140,12 @@ class DecideAndAssignTest {
     void usersOutsideTheCoverageGetControlBehaviourAndNoExposure() throws Exception {
         Experiment nobody = new Experiment("personalization-v1", List.of("control", "personalized"), null, 0.0, 2,
                 null, null, 0, 1);
-        var harness = new KeyedOneInputStreamOperatorTestHarness<>(
-                new KeyedProcessOperator<>(new DecideAndAssign(nobody, new DecisionPolicy(0.2, 2, 20),
+        var harness = new KeyedTwoInputStreamOperatorTestHarness<>(
+                new KeyedCoProcessOperator<>(new DecideAndAssign(nobody, new DecisionPolicy(0.2, 2, 20),
                         TrainedModels.registry().toString(), java.time.Duration.ZERO)),
-                (ScoredEvent s) -> s.input.event.getUserId(), Types.STRING);
+                (ScoredEvent s) -> s.input.event.getUserId(), ControlEvent::getUserId, Types.STRING);
         harness.open();
-        harness.processElement(scored(TestEvents.purchase(userIn(1), "mug", T0, 1, 1, "o1"), 1,
+        harness.processElement1(scored(TestEvents.purchase(userIn(1), "mug", T0, 1, 1, "o1"), 1,
                 new String[] {"mug"}, ok(0.9f)), T0);
         PersonalizationDecision decision = harness.extractOutputValues().get(0);
         assertThat(decision.getVariant()).isNull();
@@ -159,7 +160,7 @@ class DecideAndAssignTest {
     void modelTimeoutFallsBackAndSaysWhy() throws Exception {
         String user = userIn(1);
         try (var harness = harness()) {
-            harness.processElement(scored(TestEvents.purchase(user, "mug", T0, 1, 1, "o1"), 1, new String[] {"mug"},
+            harness.processElement1(scored(TestEvents.purchase(user, "mug", T0, 1, 1, "o1"), 1, new String[] {"mug"},
                     ModelResult.failed("propensity", "v1", ModelStatus.TIMEOUT, "no score within the timeout", -1)), T0);
             PersonalizationDecision decision = harness.extractOutputValues().get(0);
             assertThat(decision.getFallback()).isTrue();
@@ -175,11 +176,11 @@ class DecideAndAssignTest {
     void lowPropensityRepeatCustomerGetsRetentionOfferAndReviewsGetFollowUp() throws Exception {
         String user = userIn(1);
         try (var harness = harness()) {
-            harness.processElement(scored(TestEvents.purchase(user, "mug", T0, 1, 1, "o3"), 3, new String[] {"mug"},
+            harness.processElement1(scored(TestEvents.purchase(user, "mug", T0, 1, 1, "o3"), 3, new String[] {"mug"},
                     ok(0.05f)), T0);
-            harness.processElement(scored(TestEvents.of(EventType.REVIEW, user, "mug", T0 + 1), 3,
+            harness.processElement1(scored(TestEvents.of(EventType.REVIEW, user, "mug", T0 + 1), 3,
                     new String[] {"mug"}, ok(0.5f)), T0 + 1);
-            harness.processElement(scored(TestEvents.purchase(user, "cup", T0 + 2, 1, 1, "o4"), 1, new String[] {"mug"},
+            harness.processElement1(scored(TestEvents.purchase(user, "cup", T0 + 2, 1, 1, "o4"), 1, new String[] {"mug"},
                     ok(0.05f)), T0 + 2);
             List<PersonalizationDecision> decisions = harness.extractOutputValues();
             assertThat(decisions.get(0).getAction()).isEqualTo(Action.SEND_RETENTION_OFFER);
@@ -188,6 +189,26 @@ class DecideAndAssignTest {
             assertThat(decisions.get(1).getAction()).isEqualTo(Action.SEND_REVIEW_FOLLOW_UP);
             assertThat(decisions.get(2).getAction()).as("a first-time buyer is not a retention case")
                     .isEqualTo(Action.SHOW_RECOMMENDATIONS);
+        }
+    }
+
+    @Test
+    void eraseUserDeletesTheAssignmentsAndIsAudited() throws Exception {
+        String user = userIn(1);
+        try (var harness = harness()) {
+            harness.processElement1(scored(TestEvents.purchase(user, "mug", T0, 1, 1, "o1"), 1,
+                    new String[] {"mug"}, ok(0.5f)), T0);
+            assertThat(harness.numKeyedStateEntries()).isEqualTo(1);
+            harness.processElement2(new StreamRecord<>(ControlEvent.newBuilder().setRequestId("req-9")
+                    .setCommand(io.personalize.schema.ControlCommand.ERASE_USER).setUserId(user)
+                    .setRequestedAt(T0).build()));
+            assertThat(harness.numKeyedStateEntries()).isZero();
+            assertThat(harness.getSideOutput(io.personalize.udfs.control.AuditRecords.AUDIT)).singleElement()
+                    .satisfies(r -> {
+                        assertThat(r.getValue().getKind()).isEqualTo("USER_ERASED");
+                        assertThat(r.getValue().getComponent()).isEqualTo(DecideAndAssign.COMPONENT);
+                        assertThat(r.getValue().getUserId()).isEqualTo(user);
+                    });
         }
     }
 }

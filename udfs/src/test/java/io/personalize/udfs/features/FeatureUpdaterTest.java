@@ -105,4 +105,126 @@ class FeatureUpdaterTest {
         }
         assertThat(outOfOrder.affinityItems).containsExactlyInAnyOrder(inOrder.affinityItems);
     }
+
+    private static final long MINUTE = 60_000L;
+
+    private static float at(UserFeatures f, long now, String name) {
+        return FeatureVector.get(FeatureVector.of(f, now), name);
+    }
+
+    @Test
+    void slidingWindowsCountAndSumPerTypeAndForgetOldBuckets() {
+        UserFeatures f = new UserFeatures();
+        long t = T0 - Math.floorMod(T0, DAY); // midnight: every window's buckets are aligned here
+        FeatureUpdater.apply(f, of(EventType.VIEW, "u", "a", t));
+        FeatureUpdater.apply(f, of(EventType.VIEW, "u", "b", t + 2 * MINUTE));
+        FeatureUpdater.apply(f, purchase("u", "a", t + 3 * MINUTE, 2.5, 2, "o1"));
+        FeatureUpdater.apply(f, of(EventType.ADD_TO_CART, "u", "c", t + 3 * MINUTE));
+
+        long now = t + 4 * MINUTE;
+        assertThat(at(f, now, "view_count_5m")).isEqualTo(2f);
+        assertThat(at(f, now, "purchase_count_5m")).isEqualTo(1f);
+        assertThat(at(f, now, "purchase_value_5m")).isEqualTo(5f);
+        assertThat(at(f, now, "add_to_cart_count_1h")).isEqualTo(1f);
+        assertThat(at(f, now, "cart_value_1h")).isEqualTo(0f); // the test cart event has no price
+        assertThat(at(f, now, "distinct_view_items_5m")).isBetween(1.5f, 2.5f);
+        // read later, without new events: the 5m window has moved past them, the 1h has not
+        assertThat(at(f, t + 20 * MINUTE, "view_count_5m")).isZero();
+        assertThat(at(f, t + 20 * MINUTE, "view_count_1h")).isEqualTo(2f);
+        assertThat(at(f, t + 2 * DAY, "view_count_24h")).isZero();
+        assertThat(at(f, t + 2 * DAY, "view_count_7d")).isEqualTo(2f);
+        assertThat(at(f, t + 40 * DAY, "view_count_30d")).isZero();
+
+        // a new event days later drops the buckets that left their windows
+        FeatureUpdater.apply(f, of(EventType.VIEW, "u", "d", t + 10 * DAY));
+        assertThat(at(f, t + 10 * DAY, "view_count_30d")).isEqualTo(3f);
+        assertThat(at(f, t + 10 * DAY, "view_count_7d")).isEqualTo(1f);
+        for (long key : f.bucketKeys) {
+            int w = FeatureWindows.windowOf(key);
+            assertThat(FeatureWindows.bucketOfKey(key))
+                    .isGreaterThanOrEqualTo(FeatureWindows.oldestHeld(w, f.windowNewestBucket[w]));
+        }
+    }
+
+    @Test
+    void stateStaysBoundedWhateverTheUserDoes() {
+        UserFeatures f = new UserFeatures();
+        java.util.Random random = new java.util.Random(7);
+        EventType[] types = EventType.values();
+        for (int i = 0; i < 200_000; i++) {
+            UserEvent e = of(types[random.nextInt(types.length)], "u", "item-" + random.nextInt(5000),
+                    T0 + i * 20_000L); // every 20 s for 46 days
+            e.setCategory("cat-" + random.nextInt(100));
+            FeatureUpdater.apply(f, e);
+        }
+        assertThat(f.bucketKeys).hasSizeLessThanOrEqualTo(FeatureWindows.MAX_BUCKETS);
+        assertThat(f.bucketCounts).hasSize(f.bucketKeys.length * types.length);
+        assertThat(f.affinityItems).hasSize(FeatureUpdater.MAX_AFFINITY_ITEMS);
+        assertThat(f.affinityCategories).hasSize(FeatureUpdater.MAX_AFFINITY_CATEGORIES);
+        assertThat(f.recentItems).hasSize(FeatureUpdater.MAX_RECENT_ITEMS);
+        assertThat(f.recentPurchases).hasSize(FeatureUpdater.MAX_RECENT_ITEMS);
+        long now = f.lastEventTime;
+        // an event every 20 s: 15 in the 5m window, 180 in 1h, 4,320 in 24h (the bucket holding now may be partial)
+        float all5m = 0;
+        for (EventType type : types) {
+            all5m += at(f, now, type.name().toLowerCase(java.util.Locale.ROOT) + "_count_5m");
+        }
+        assertThat(all5m).isBetween(12f, 15f);
+        assertThat(at(f, now, "distinct_view_items_30d")).as("the sketch saturates, bounded").isBetween(30f, 45f);
+    }
+
+    @Test
+    void categoryAffinityAndRecentPurchases() {
+        UserFeatures f = new UserFeatures();
+        UserEvent mug = purchase("u", "mug", T0, 1.0, 1, "o1");
+        mug.setCategory("kitchen");
+        UserEvent lamp = of(EventType.VIEW, "u", "lamp", T0 + 1);
+        lamp.setCategory("lighting");
+        FeatureUpdater.apply(f, mug);
+        FeatureUpdater.apply(f, lamp);
+        FeatureUpdater.apply(f, purchase("u", "cup", T0 + 2, 1.0, 3, "o2"));
+        assertThat(f.affinityCategories).containsExactly("kitchen", "lighting");
+        assertThat(f.categoryScores[0]).isGreaterThan(f.categoryScores[1]);
+        assertThat(f.recentPurchases).containsExactly("cup", "mug");
+        assertThat(f.recentItems).containsExactly("cup", "lamp", "mug");
+        assertThat(at(f, T0 + 2, "avg_units_per_order")).isEqualTo(2f);
+        assertThat(at(f, T0 + 2, "distinct_affinity_categories")).isEqualTo(2f);
+    }
+
+    @Test
+    void sessionsSplitOnThirtyMinutesOfInactivity() {
+        UserFeatures f = new UserFeatures();
+        FeatureUpdater.apply(f, of(EventType.VIEW, "u", "a", T0));
+        FeatureUpdater.apply(f, of(EventType.VIEW, "u", "b", T0 + 10 * MINUTE));
+        FeatureUpdater.apply(f, of(EventType.VIEW, "u", "c", T0 + 20 * MINUTE));
+        assertThat(at(f, T0 + 20 * MINUTE, "session_events")).isEqualTo(3f);
+        assertThat(at(f, T0 + 20 * MINUTE, "session_minutes")).isEqualTo(20f);
+        assertThat(at(f, T0 + 20 * MINUTE, "sessions")).isEqualTo(1f);
+
+        FeatureUpdater.apply(f, of(EventType.VIEW, "u", "d", T0 + 140 * MINUTE)); // 2 h later
+        assertThat(at(f, T0 + 140 * MINUTE, "sessions")).isEqualTo(2f);
+        assertThat(at(f, T0 + 140 * MINUTE, "session_events")).isEqualTo(1f);
+        assertThat(at(f, T0 + 140 * MINUTE, "previous_session_gap_hours")).isEqualTo(2f);
+        // an out-of-order event inside the current session extends it backwards
+        FeatureUpdater.apply(f, of(EventType.VIEW, "u", "e", T0 + 130 * MINUTE));
+        assertThat(at(f, T0 + 140 * MINUTE, "session_events")).isEqualTo(2f);
+        assertThat(at(f, T0 + 140 * MINUTE, "session_minutes")).isEqualTo(10f);
+        // no session any more after 30 idle minutes
+        assertThat(at(f, T0 + 200 * MINUTE, "session_events")).isZero();
+        assertThat(at(f, T0 + 140 * MINUTE, "hours_since_last_view")).isZero();
+        assertThat(at(f, T0 + 140 * MINUTE, "hours_since_last_purchase")).isEqualTo(-1f);
+    }
+
+    @Test
+    void textIsHashedIntoUnigramAndBigramSlots() {
+        int[] tokens = TextFeatures.hashedTokens("Great mug, GREAT price!");
+        assertThat(tokens).hasSize(7); // 4 words, 3 bigrams
+        assertThat(tokens).isSorted();
+        assertThat(java.util.Arrays.stream(tokens).boxed().toList())
+                .allSatisfy(slot -> assertThat(slot).isBetween(0, TextFeatures.DIMENSIONS - 1));
+        assertThat(tokens).contains(TextFeatures.hashedTokens("great MUG"));
+        assertThat(TextFeatures.hashedTokens(null)).isEmpty();
+        assertThat(TextFeatures.hashedTokens("  ,, ")).isEmpty();
+        assertThat(TextFeatures.hashedTokens("word ".repeat(1000))).hasSize(TextFeatures.MAX_TOKENS - 1);
+    }
 }

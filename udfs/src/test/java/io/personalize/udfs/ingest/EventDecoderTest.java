@@ -179,4 +179,19 @@ class EventDecoderTest {
             assertThat(decoded.isValid() || decoded.deadLetter != null).isTrue();
         }
     }
+
+    @Test
+    void recordsOfTheFirstSchemaVersionAreStillRead() throws Exception {
+        Schema v1 = TestEvents.v1Schema();
+        assertThat(v1.getField("category")).as("v1 predates the category field").isNull();
+        GenericRecord old = TestEvents.v1View("old-1", "u1", "lamp");
+        ByteBuffer encoded = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v1).encode(old);
+        byte[] bytes = new byte[encoded.remaining()];
+        encoded.get(bytes);
+
+        DecodedEvent decoded = decode(bytes);
+        assertThat(decoded.isValid()).isTrue();
+        assertThat(decoded.event.getItemId()).isEqualTo("lamp");
+        assertThat(decoded.event.getCategory()).isNull();
+    }
 }

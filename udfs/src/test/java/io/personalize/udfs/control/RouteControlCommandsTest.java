@@ -1,0 +1,65 @@
+package io.personalize.udfs.control;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.personalize.schema.ControlCommand;
+import io.personalize.schema.ControlEvent;
+import io.personalize.schema.DeadLetter;
+import io.personalize.schema.UserEvent;
+import io.personalize.udfs.TestEvents;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.flink.streaming.api.operators.ProcessOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
+import org.apache.flink.types.PojoTestUtils;
+import org.junit.jupiter.api.Test;
+
+class RouteControlCommandsTest {
+    private final ControlEventKafkaDeserializer deserializer = new ControlEventKafkaDeserializer();
+
+    private DecodedControl decode(byte[] value) {
+        return deserializer.decode("control", 0, 7, 1L, "k".getBytes(), value);
+    }
+
+    private static byte[] bytes(ByteBuffer buffer) {
+        byte[] out = new byte[buffer.remaining()];
+        buffer.duplicate().get(out);
+        return out;
+    }
+
+    private static ControlEvent command(ControlCommand command, String user) {
+        return ControlEvent.newBuilder().setRequestId("r-" + command + "-" + user).setCommand(command)
+                .setUserId(user).setRequestedAt(1L).build();
+    }
+
+    @Test
+    void validCommandsGoOnBadRecordsBecomeDeadLettersAndUnusableCommandsAreAudited() throws Exception {
+        byte[] erase = bytes(command(ControlCommand.ERASE_USER, "alice").toByteBuffer());
+        byte[] noUser = bytes(command(ControlCommand.ERASE_USER, null).toByteBuffer());
+        byte[] unknown = bytes(command(ControlCommand.UNKNOWN, "bob").toByteBuffer());
+        byte[] truncated = Arrays.copyOf(erase, erase.length - 4);
+        byte[] anEvent = bytes(TestEvents.purchase("u", "i", TestEvents.T0, 1, 1, "o").toByteBuffer());
+
+        try (var harness = new OneInputStreamOperatorTestHarness<>(new ProcessOperator<>(new RouteControlCommands()))) {
+            harness.open();
+            for (byte[] value : List.of(erase, noUser, unknown, truncated, anEvent, new byte[0], "{}".getBytes())) {
+                harness.processElement(new StreamRecord<>(decode(value)));
+            }
+            assertThat(harness.extractOutputValues()).extracting(ControlEvent::getUserId).containsExactly("alice");
+            List<String> deadReasons = harness.getSideOutput(RouteControlCommands.DEAD_LETTERS).stream()
+                    .map(r -> ((DeadLetter) r.getValue()).getReason().name()).toList();
+            assertThat(deadReasons).containsExactly("UNDECODABLE", "UNKNOWN_SCHEMA", "EMPTY", "BAD_HEADER");
+            assertThat(harness.getSideOutput(AuditRecords.AUDIT)).extracting(r -> r.getValue().getDetail())
+                    .satisfiesExactly(
+                            d -> assertThat(d).contains("ERASE_USER without a userId"),
+                            d -> assertThat(d).contains("unknown command"));
+        }
+    }
+
+    @Test
+    void controlRecordsAreFlinkPojos() {
+        PojoTestUtils.assertSerializedAsPojoWithoutKryo(DecodedControl.class);
+    }
+}
