@@ -69,6 +69,36 @@ class UpdateUserFeaturesTest {
     }
 
     @Test
+    void sessionRecencyCategoryAndTextFeaturesReachTheModels() throws Exception {
+        try (var harness = harness(Duration.ZERO)) {
+            UserEvent view = TestEvents.of(EventType.VIEW, "u", "lamp", T0);
+            view.setCategory("lighting");
+            send(harness, view);
+            UserEvent cart = TestEvents.of(EventType.ADD_TO_CART, "u", "lamp", T0 + 5 * MINUTE);
+            cart.setCategory("lighting");
+            cart.setPrice(20.0);
+            cart.setQuantity(2);
+            send(harness, cart);
+            UserEvent search = TestEvents.of(EventType.SEARCH, "u", null, T0 + 8 * MINUTE);
+            search.setText("Red lamp shade");
+            send(harness, search);
+
+            FeaturizedEvent out = harness.extractOutputValues().get(2);
+            assertThat(feature(out, "session_events")).isEqualTo(3f);
+            assertThat(feature(out, "session_minutes")).isEqualTo(8f);
+            assertThat(feature(out, "cart_value_1h")).isEqualTo(40f);
+            assertThat(feature(out, "add_to_cart_count_5m")).isEqualTo(1f);
+            assertThat(feature(out, "view_count_5m")).as("the view is 8 minutes old").isZero();
+            assertThat(feature(out, "view_count_1h")).isEqualTo(1f);
+            assertThat(feature(out, "hours_since_last_add_to_cart")).isEqualTo(0.05f);
+            assertThat(feature(out, "distinct_affinity_categories")).isEqualTo(1f);
+            assertThat(out.textTokens).containsExactly(TextFeatures.hashedTokens("red lamp shade"));
+            assertThat(harness.extractOutputValues().get(1).textTokens).isEmpty();
+            assertThat(out.recentItems).containsExactly("lamp");
+        }
+    }
+
+    @Test
     void outOfOrderEventsWithinTheBoundUpdateTheirOwnBuckets() throws Exception {
         try (var harness = harness(Duration.ZERO)) {
             harness.processBothWatermarks(new Watermark(T0 - MINUTE));
