@@ -71,7 +71,7 @@ summary() {
   info "records on the output topics (each decoded with the .avsc files only):"
   for topic in decisions experiment-assignments dead-letters audit late-events; do
     count="$(run_tool io.personalize.jobs.tools.ConsumeTopic --schemas "$SCHEMAS_DIR" --bootstrap-servers "$bootstrap" \
-      --from-beginning --timeout 3 "$topic" 2>"$LOG_DIR/consume-$topic.err" | wc -l)"
+      --from-beginning --timeout 10 "$topic" 2>"$LOG_DIR/consume-$topic.err" | wc -l)"
     info "  $topic: $count ($(tail -n1 "$LOG_DIR/consume-$topic.err"))"
   done
 }

@@ -33,6 +33,9 @@ public final class SendControl implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (user.isBlank()) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--user must not be empty");
+        }
         ControlEvent control = ControlEvent.newBuilder()
                 .setRequestId(requestId != null ? requestId : UUID.randomUUID().toString())
                 .setCommand(command)
