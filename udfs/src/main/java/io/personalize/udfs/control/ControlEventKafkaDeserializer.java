@@ -1,12 +1,9 @@
 package io.personalize.udfs.control;
 
 import io.personalize.schema.ControlEvent;
-import io.personalize.schema.DeadLetterReason;
 import io.personalize.udfs.ingest.EventDecoder;
-import java.nio.ByteBuffer;
-import org.apache.avro.message.BadHeaderException;
+import io.personalize.udfs.ingest.SingleObjectDecoding;
 import org.apache.avro.message.BinaryMessageDecoder;
-import org.apache.avro.message.MissingSchemaException;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
 import org.apache.flink.util.Collector;
@@ -27,34 +24,14 @@ public class ControlEventKafkaDeserializer implements KafkaRecordDeserialization
 
     public DecodedControl decode(String topic, int partition, long offset, long timestamp, byte[] key,
             byte[] value) {
-        DeadLetterReason reason;
-        String error;
-        if (value == null || value.length == 0) {
-            reason = DeadLetterReason.EMPTY;
-            error = "control record value is empty";
-        } else if (value.length > MAX_BYTES) {
-            reason = DeadLetterReason.OVERSIZED;
-            error = "control record has " + value.length + " bytes, the limit is " + MAX_BYTES;
-        } else {
-            try {
-                if (decoder == null) {
-                    decoder = ControlEvent.getDecoder();
-                }
-                return DecodedControl.valid(decoder.decode(ByteBuffer.wrap(value)));
-            } catch (MissingSchemaException e) {
-                reason = DeadLetterReason.UNKNOWN_SCHEMA;
-                error = "writer schema fingerprint is not the ControlEvent schema: " + e.getMessage();
-            } catch (BadHeaderException e) {
-                reason = DeadLetterReason.BAD_HEADER;
-                error = "not Avro single-object encoding: " + e.getMessage();
-            } catch (Exception | StackOverflowError | OutOfMemoryError e) {
-                reason = DeadLetterReason.UNDECODABLE;
-                error = "corrupt ControlEvent: " + e;
-            }
+        if (decoder == null) {
+            decoder = ControlEvent.getDecoder();
         }
-        return DecodedControl.invalid(EventDecoder.deadLetterRecord(topic, partition, offset, timestamp, key,
-                value == null || value.length <= MAX_BYTES ? value : java.util.Arrays.copyOf(value, MAX_BYTES),
-                reason, error));
+        SingleObjectDecoding.Result<ControlEvent> decoded =
+                SingleObjectDecoding.decode(decoder, "ControlEvent", value, MAX_BYTES);
+        return decoded.ok() ? DecodedControl.valid(decoded.record())
+                : DecodedControl.invalid(EventDecoder.deadLetterRecord(topic, partition, offset, timestamp, key,
+                        decoded.keptValue(), decoded.reason(), decoded.error()));
     }
 
     @Override

@@ -5,20 +5,15 @@ import io.personalize.schema.DeadLetterReason;
 import io.personalize.schema.UserEvent;
 import java.io.Serializable;
 import java.nio.ByteBuffer;
-import java.util.Arrays;
 import java.util.Optional;
 import java.util.List;
-import org.apache.avro.AvroRuntimeException;
-import org.apache.commons.codec.digest.DigestUtils;
 import org.apache.avro.Schema;
 import org.apache.avro.message.SchemaStore;
-import org.apache.avro.message.BadHeaderException;
 import org.apache.avro.message.BinaryMessageDecoder;
-import org.apache.avro.message.MissingSchemaException;
 
 /**
  * Turns the raw bytes of one Kafka record into a valid {@link UserEvent} or a {@link DeadLetter}
- * with the reason. Never throws: a record the job cannot use must not fail the job.
+ * with the reason ({@link SingleObjectDecoding}, then {@link EventValidator}). Never throws.
  */
 public class EventDecoder implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -40,32 +35,13 @@ public class EventDecoder implements Serializable {
 
     public DecodedEvent decode(
             String topic, int partition, long offset, long kafkaTimestamp, byte[] key, byte[] value) {
-        if (value == null || value.length == 0) {
-            return deadLetter(topic, partition, offset, kafkaTimestamp, key, value,
-                    DeadLetterReason.EMPTY, "record value is empty");
+        SingleObjectDecoding.Result<UserEvent> decoded =
+                SingleObjectDecoding.decode(decoder(), "UserEvent", value, maxRecordBytes);
+        if (!decoded.ok()) {
+            return deadLetter(topic, partition, offset, kafkaTimestamp, key, decoded.keptValue(), decoded.reason(),
+                    decoded.error());
         }
-        if (value.length > maxRecordBytes) {
-            // keep the dead letter itself bounded: the first maxRecordBytes bytes and a digest of the whole
-            return deadLetter(topic, partition, offset, kafkaTimestamp, key, Arrays.copyOf(value, maxRecordBytes),
-                    DeadLetterReason.OVERSIZED, "record value has " + value.length + " bytes, the limit is "
-                            + maxRecordBytes + "; rawValue keeps the first " + maxRecordBytes
-                            + " bytes; SHA-256 of the whole value: " + DigestUtils.sha256Hex(value));
-        }
-        UserEvent event;
-        try {
-            event = decoder().decode(ByteBuffer.wrap(value));
-        } catch (MissingSchemaException e) {
-            return deadLetter(topic, partition, offset, kafkaTimestamp, key, value,
-                    DeadLetterReason.UNKNOWN_SCHEMA, "writer schema fingerprint is not a known UserEvent schema: "
-                            + e.getMessage());
-        } catch (BadHeaderException e) {
-            return deadLetter(topic, partition, offset, kafkaTimestamp, key, value,
-                    DeadLetterReason.BAD_HEADER, "not Avro single-object encoding: " + e.getMessage());
-        } catch (Exception | StackOverflowError | OutOfMemoryError e) {
-            // AvroRuntimeException, EOFException, NegativeArraySize... from truncated or corrupt bodies.
-            return deadLetter(topic, partition, offset, kafkaTimestamp, key, value,
-                    DeadLetterReason.UNDECODABLE, describe(e));
-        }
+        UserEvent event = decoded.record();
         Optional<String> problem = EventValidator.problemWith(event);
         if (problem.isPresent()) {
             return deadLetter(topic, partition, offset, kafkaTimestamp, key, value,
@@ -97,11 +73,6 @@ public class EventDecoder implements Serializable {
             decoder = UserEvent.createDecoder(writers);
         }
         return decoder;
-    }
-
-    private static String describe(Throwable e) {
-        String type = e instanceof AvroRuntimeException ? "corrupt Avro body" : e.getClass().getSimpleName();
-        return e.getMessage() == null ? type : type + ": " + e.getMessage();
     }
 
     static DecodedEvent deadLetter(String topic, int partition, long offset, long kafkaTimestamp,
