@@ -42,6 +42,8 @@ import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
+import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.streaming.api.datastream.AsyncDataStream;
 import org.apache.flink.api.java.functions.KeySelector;
@@ -219,16 +221,23 @@ public final class PersonalizationJob {
     }
 
     public static KafkaSource<DecodedControl> controlSource(JobSettings settings) {
-        return KafkaSource.<DecodedControl>builder()
-                .setBootstrapServers(settings.get(JobSettings.BOOTSTRAP_SERVERS))
-                .setTopics(settings.get(JobSettings.CONTROL_TOPIC))
-                .setGroupId(settings.get(JobSettings.GROUP_ID) + "-control")
+        return kafkaSourceBuilder(settings, settings.get(JobSettings.CONTROL_TOPIC),
+                        settings.get(JobSettings.GROUP_ID) + "-control", new ControlEventKafkaDeserializer())
                 .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
-                .setDeserializer(new ControlEventKafkaDeserializer())
+                .build();
+    }
+
+    /** What every input topic's source shares: brokers, pass-through properties, offsets committed on checkpoints. */
+    private static <T> KafkaSourceBuilder<T> kafkaSourceBuilder(JobSettings settings, String topic, String groupId,
+            KafkaRecordDeserializationSchema<T> deserializer) {
+        return KafkaSource.<T>builder()
+                .setBootstrapServers(settings.get(JobSettings.BOOTSTRAP_SERVERS))
+                .setTopics(topic)
+                .setGroupId(groupId)
+                .setDeserializer(deserializer)
                 .setProperties(settings.kafkaProperties())
                 .setProperty("commit.offsets.on.checkpoint", "true")
-                .setProperty("isolation.level", "read_committed")
-                .build();
+                .setProperty("isolation.level", "read_committed");
     }
 
     public static KafkaSource<DecodedEvent> kafkaSource(JobSettings settings) {
@@ -242,16 +251,10 @@ public final class PersonalizationJob {
             case "latest" -> OffsetsInitializer.latest();
             default -> OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
         };
-        var builder = KafkaSource.<DecodedEvent>builder()
-                .setBootstrapServers(settings.get(JobSettings.BOOTSTRAP_SERVERS))
-                .setTopics(settings.get(JobSettings.EVENTS_TOPIC))
-                .setGroupId(settings.get(JobSettings.GROUP_ID))
-                .setStartingOffsets(start)
-                .setDeserializer(new UserEventKafkaDeserializer(settings.get(JobSettings.MAX_EVENT_BYTES),
-                        otherWriterSchemas(settings)))
-                .setProperties(settings.kafkaProperties())
-                .setProperty("commit.offsets.on.checkpoint", "true")
-                .setProperty("isolation.level", "read_committed");
+        var builder = kafkaSourceBuilder(settings, settings.get(JobSettings.EVENTS_TOPIC),
+                        settings.get(JobSettings.GROUP_ID),
+                        new UserEventKafkaDeserializer(settings.get(JobSettings.MAX_EVENT_BYTES), otherWriterSchemas(settings)))
+                .setStartingOffsets(start);
         if (stoppingOffsets != null) {
             builder.setBounded(stoppingOffsets);
         }
