@@ -9,7 +9,6 @@ import io.personalize.udfs.control.NoControlCommands;
 import io.personalize.udfs.features.FeatureUpdater;
 import io.personalize.udfs.features.UpdateUserFeatures;
 import io.personalize.udfs.features.UserFeatures;
-import io.personalize.udfs.ingest.EventTimeWatermarks;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -25,7 +24,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.apache.flink.api.common.ExecutionConfig;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -103,7 +101,7 @@ public final class FeatureBench implements Callable<Integer> {
     record Fields(String userId, int type, long eventTime, String itemId, double price, int quantity) {
         static Fields of(long i, int users, long events, long spanMs) {
             long h = mix(i);
-            String user = "u" + Math.floorMod(h, users);
+            String user = userOf(i, users);
             int roll = (int) Math.floorMod(h >>> 20, 100);
             int type = roll < 60 ? 0 : roll < 80 ? 1 : roll < 90 ? 2 : roll < 95 ? 3 : roll < 96 ? 4 : 5;
             // items: a skewed catalogue (the square makes low ids popular)
@@ -113,6 +111,11 @@ public final class FeatureBench implements Callable<Integer> {
             long time = T0 + i * spanMs / events - Math.floorMod(h >>> 40, 2000);
             return new Fields(user, type, time, type == 4 || type == 5 ? null : item, 1 + (r % 50), 1 + (int) (r % 3));
         }
+    }
+
+    /** The user of event i. */
+    static String userOf(long i, int users) {
+        return "u" + Math.floorMod(mix(i), users);
     }
 
     static long mix(long x) {
@@ -294,11 +297,11 @@ public final class FeatureBench implements Callable<Integer> {
     static double serializedBytesPerUser(int users, long events, long spanMs) throws Exception {
         Map<String, UserFeatures> sample = new HashMap<>();
         for (long i = 0; i < events; i++) {
-            Fields f = Fields.of(i, users, events, spanMs);
-            if (Math.floorMod(f.userId.hashCode(), 100) != 0) {
+            String user = userOf(i, users);
+            if (Math.floorMod(user.hashCode(), 100) != 0) {
                 continue;
             }
-            FeatureUpdater.apply(sample.computeIfAbsent(f.userId, u -> new UserFeatures()), event(i, users, events, spanMs));
+            FeatureUpdater.apply(sample.computeIfAbsent(user, u -> new UserFeatures()), event(i, users, events, spanMs));
         }
         TypeSerializer<UserFeatures> serializer =
                 TypeInformation.of(UserFeatures.class).createSerializer(new SerializerConfigImpl());

@@ -115,11 +115,14 @@ public final class FeatureVector {
 
     private static void addWindows(UserFeatures f, long now, float[] v) {
         int[] sketches = new int[FeatureWindows.COUNT * FeatureWindows.DISTINCT_ITEM_TYPES.size()];
+        long[] newest = new long[FeatureWindows.COUNT];
+        for (int w = 0; w < FeatureWindows.COUNT; w++) {
+            newest[w] = FeatureWindows.bucketOf(w, now);
+        }
         for (int i = 0; i < f.bucketKeys.length; i++) {
             int w = FeatureWindows.windowOf(f.bucketKeys[i]);
             long bucket = FeatureWindows.bucketOfKey(f.bucketKeys[i]);
-            long newest = FeatureWindows.bucketOf(w, now);
-            if (bucket > newest || bucket < FeatureWindows.oldestHeld(w, newest)) {
+            if (bucket > newest[w] || bucket < FeatureWindows.oldestHeld(w, newest[w])) {
                 continue;
             }
             for (int type = 0; type < TYPES; type++) {
