@@ -29,10 +29,8 @@ if [[ "${1:-}" == "features" ]]; then
     run_tool io.personalize.jobs.tools.FeatureBench --help
     exit 0
   fi
-  tool_cmd io.personalize.jobs.tools.FeatureBench --work-dir "$RUN_DIR/feature-bench" "$@"
   # RocksDB and the peer's state want more heap than the tools' default
-  TOOL_CMD=("${TOOL_CMD[@]/-Xmx2g/-Xmx6g}")
-  "${TOOL_CMD[@]}"
+  TOOL_HEAP=6g run_tool io.personalize.jobs.tools.FeatureBench --work-dir "$RUN_DIR/feature-bench" "$@"
   rm -rf "$RUN_DIR/feature-bench"
   exit 0
 fi

@@ -23,13 +23,13 @@ ensure_job_jar() {
 }
 
 # tool_cmd MAIN_CLASS ARGS...: sets TOOL_CMD to the command line of one of the job jar's tools
-# (a single process, so that "${TOOL_CMD[@]}" & gives the JVM's own pid in $!).
+# (a single process, so that "${TOOL_CMD[@]}" & gives the JVM's own pid in $!). TOOL_HEAP: its -Xmx (2g).
 tool_cmd() {
   require_java
   ensure_job_jar
   ensure_runtime flink
   ensure_run_dirs
-  TOOL_CMD=(env OPT_OUT_TRACKING=true "$JAVA" -Xmx2g -Dshared.dir="$SHARED_DIR" -Dai.djl.offline=true
+  TOOL_CMD=(env OPT_OUT_TRACKING=true "$JAVA" "-Xmx${TOOL_HEAP:-2g}" -Dshared.dir="$SHARED_DIR" -Dai.djl.offline=true
     -Dlog.file="$LOG_DIR/tools.log" -Dlog4j.configurationFile="$REPO_ROOT/flink-conf/local/log4j-cli.properties"
     "${FLINK_JAVA_DEFAULT_OPTS[@]}" -cp "$JOB_JAR:$(runtime_classpath flink)" "$@")
 }
