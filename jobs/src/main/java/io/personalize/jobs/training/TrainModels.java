@@ -4,6 +4,7 @@ import io.personalize.schema.UserEvent;
 import io.personalize.udfs.model.ModelRegistry;
 import io.personalize.udfs.training.DefaultModelTrainer;
 import io.personalize.udfs.training.OnlineRetailEvents;
+import io.personalize.udfs.training.RecommenderTrainer;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -40,6 +41,9 @@ public final class TrainModels implements Callable<Integer> {
     @Option(names = "--popular-items", description = "Length of the popularity ranking. Default: ${DEFAULT-VALUE}")
     int popularItems = 200;
 
+    @Option(names = "--recommend-rounds", description = "Boosting rounds of the recommendation ranker. Default: ${DEFAULT-VALUE}")
+    int recommendRounds = 150;
+
     public static void main(String[] args) {
         System.exit(new CommandLine(new TrainModels()).execute(args));
     }
@@ -65,6 +69,12 @@ public final class TrainModels implements Callable<Integer> {
         int items = trainer.publishPopularity(registry, version, events, cutMs);
         System.out.printf("popularity %s: top %d of %,d items by distinct buyers before %s%n", version,
                 Math.min(popularItems, items), items, cut);
+        RecommenderTrainer.Report rec = new RecommenderTrainer(data.getFileName().toString(), recommendRounds)
+                .train(registry, version, events, cutMs);
+        System.out.printf("recommend %s: ranker trained on %,d orders (%,d candidate rows) before %s; DJL serving matches training (max |diff| %.1e)%n",
+                version, rec.trainGroups(), rec.trainRows(), cut, rec.maxServingDifference());
+        rec.firstOrderAfterCut().forEach((name, m) -> System.out.printf("  first order after the cut, %-20s %s%n", name, m.summary()));
+        rec.allOrdersAfterCut().forEach((name, m) -> System.out.printf("  every order after the cut, %-20s %s%n", name, m.summary()));
         System.out.printf("Done in %.1f s. Registry: %s%n", (System.nanoTime() - started) / 1e9, modelsDir.toAbsolutePath());
         return 0;
     }

@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 /** The non-personalized ranking: items by popularity in the training data, best first. */
-public final class PopularItems implements Serializable {
+public final class PopularItems implements Serializable, io.personalize.udfs.recommend.ItemRanking {
     private static final long serialVersionUID = 1L;
 
     public static final String MODEL_NAME = "popularity";
@@ -16,6 +16,7 @@ public final class PopularItems implements Serializable {
     private final String version;
     private final String[] items;
     private final double[] scores;
+    private transient java.util.Map<String, Integer> ranks;
 
     public PopularItems(String version, String[] items, double[] scores) {
         this.version = version;
@@ -43,12 +44,27 @@ public final class PopularItems implements Serializable {
         return version;
     }
 
+    @Override
     public int size() {
         return items.length;
     }
 
+    @Override
     public String item(int rank) {
         return items[rank];
+    }
+
+    /** The item's rank, best 0, or -1 when it is not in the ranking. */
+    @Override
+    public int rankOf(String item) {
+        if (ranks == null) {
+            java.util.Map<String, Integer> r = new java.util.HashMap<>(items.length * 2);
+            for (int i = items.length - 1; i >= 0; i--) {
+                r.put(items[i], i);
+            }
+            ranks = r;
+        }
+        return ranks.getOrDefault(item, -1);
     }
 
     public double score(int rank) {

@@ -41,7 +41,7 @@ public final class PropensityExamples {
     }
 
     /** True when the next event is not a line of the same order (same user and session). */
-    private static boolean endsOrder(List<UserEvent> events, int i) {
+    static boolean endsOrder(List<UserEvent> events, int i) {
         if (i + 1 >= events.size()) {
             return true;
         }

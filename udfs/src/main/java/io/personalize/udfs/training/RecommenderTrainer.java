@@ -1,0 +1,363 @@
+package io.personalize.udfs.training;
+
+import io.personalize.schema.EventType;
+import io.personalize.schema.UserEvent;
+import io.personalize.udfs.features.FeaturizedEvent;
+import io.personalize.udfs.model.BatchingScorer;
+import io.personalize.udfs.model.ModelMetadata;
+import io.personalize.udfs.model.ModelRegistry;
+import io.personalize.udfs.recommend.CooccurrenceArtifact;
+import io.personalize.udfs.recommend.CooccurrenceUpdate;
+import io.personalize.udfs.recommend.ItemCooccurrence;
+import io.personalize.udfs.recommend.ItemNeighbors;
+import io.personalize.udfs.recommend.RecommendationCandidates;
+import io.personalize.udfs.recommend.Recommender;
+import io.personalize.udfs.recommend.TopItems;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import ml.dmlc.xgboost4j.java.Booster;
+import ml.dmlc.xgboost4j.java.DMatrix;
+import ml.dmlc.xgboost4j.java.XGBoost;
+
+/**
+ * Trains the next-item recommender: replays the events in time order with the stream's feature
+ * and co-occurrence code, and at the end of every order asks for candidates
+ * ({@link RecommendationCandidates}) labelled with the customer's next order. Orders before the cut
+ * train the ranker; orders from the cut on measure it, beside two baselines computed in the same
+ * replay: "repeat what this customer bought, then most popular so far" and item-to-item
+ * co-purchase kNN.
+ */
+public final class RecommenderTrainer {
+    public static final int K = 20;
+
+    private final String dataName;
+    private final int rounds;
+
+    public RecommenderTrainer(String dataName, int rounds) {
+        this.dataName = dataName;
+        this.rounds = rounds;
+    }
+
+    public record Report(ModelRegistry.ModelVersion ranker, ModelRegistry.ModelVersion cooccurrence,
+            int trainGroups, int trainRows, Map<String, RankingMetrics> firstOrderAfterCut,
+            Map<String, RankingMetrics> allOrdersAfterCut, float maxServingDifference) {}
+
+    private record Order(long time, Set<String> items) {}
+
+    private record TestPoint(RecommendationCandidates.Candidates candidates, Set<String> basket, Set<String> boughtBefore,
+            List<String> repeatBaseline, List<String> knnBaseline, boolean firstAfterCut) {}
+
+    public Report train(ModelRegistry registry, String version, List<UserEvent> events, long cutMs) throws Exception {
+        Map<String, List<Order>> orders = ordersByUser(events);
+        RecommendationCandidates generator = Recommender.candidates();
+        ItemCooccurrence.InMemory index = new ItemCooccurrence.InMemory(Recommender.TOP_ITEMS);
+        Map<String, Integer> ordersDone = new HashMap<>();
+        Map<String, Map<String, long[]>> bought = new HashMap<>(); // user -> item -> {count, last event index}
+        Map<String, Set<String>> buyers = new HashMap<>();
+        PopularSoFar popularSoFar = new PopularSoFar(buyers);
+        List<float[]> trainRows = new ArrayList<>();
+        List<Float> trainLabels = new ArrayList<>();
+        List<Integer> trainGroupSizes = new ArrayList<>();
+        List<TestPoint> test = new ArrayList<>();
+        CooccurrenceArtifact[] atCut = new CooccurrenceArtifact[1];
+
+        OfflineFeatures.replay(events, (i, e, features, vector) -> {
+            if (atCut[0] == null && e.getEventTime() >= cutMs) {
+                atCut[0] = snapshot(index, cutMs);
+            }
+            FeaturizedEvent featurized = FeaturizedEvent.of(e, features);
+            String user = e.getUserId();
+            if (e.getEventType() == EventType.PURCHASE && PropensityExamples.endsOrder(events, i)) {
+                int done = ordersDone.merge(user, 1, Integer::sum);
+                List<Order> userOrders = orders.get(user);
+                if (done < userOrders.size()) {
+                    Order next = userOrders.get(done);
+                    RecommendationCandidates.Candidates candidates = generate(generator, featurized, index);
+                    if (next.time() < cutMs) {
+                        for (int c = 0; c < candidates.size(); c++) {
+                            trainRows.add(candidates.rows()[c]);
+                            trainLabels.add(next.items().contains(candidates.items()[c]) ? 1f : 0f);
+                        }
+                        trainGroupSizes.add(candidates.size());
+                    } else {
+                        Map<String, long[]> history = bought.getOrDefault(user, Map.of());
+                        test.add(new TestPoint(candidates, next.items(),
+                                Set.copyOf(history.keySet()), repeatThenPopular(history, popularSoFar),
+                                knn(history.keySet(), index, popularSoFar), e.getEventTime() < cutMs));
+                    }
+                }
+            }
+            if (e.getEventType() == EventType.PURCHASE && e.getItemId() != null) {
+                long[] counts = bought.computeIfAbsent(user, u -> new HashMap<>())
+                        .computeIfAbsent(e.getItemId(), item -> new long[2]);
+                counts[0]++;
+                counts[1] = i;
+                if (buyers.computeIfAbsent(e.getItemId(), item -> new HashSet<>()).add(user)) {
+                    popularSoFar.changed(e.getEventTime());
+                }
+            }
+            CooccurrenceUpdate update = ItemCooccurrence.updateFor(featurized);
+            if (update != null) {
+                index.apply(update);
+            }
+        });
+        if (atCut[0] == null) {
+            atCut[0] = snapshot(index, cutMs);
+        }
+
+        Map<String, Object> params = new LinkedHashMap<>();
+        params.put("objective", "rank:ndcg");
+        params.put("eval_metric", "ndcg@20");
+        params.put("max_depth", 6);
+        params.put("eta", 0.1);
+        params.put("subsample", 0.8);
+        params.put("min_child_weight", 5);
+        params.put("nthread", 2);
+        params.put("seed", 7);
+        DMatrix trainMatrix = matrix(trainRows, trainLabels);
+        trainMatrix.setGroup(trainGroupSizes.stream().mapToInt(Integer::intValue).toArray());
+        Booster booster = XGBoost.train(trainMatrix, params, rounds, new HashMap<>(), null, null);
+        trainMatrix.dispose();
+
+        Map<String, RankingMetrics> first = newMetrics();
+        Map<String, RankingMetrics> all = newMetrics();
+        float[][] sample = null;
+        float[] sampleScores = null;
+        for (TestPoint point : test) {
+            float[][] rows = point.candidates().rows();
+            DMatrix m = new DMatrix(flatten(rows), rows.length, RecommendationCandidates.WIDTH, Float.NaN);
+            float[] scores = column(booster.predict(m));
+            m.dispose();
+            if (sample == null) {
+                sample = rows;
+                sampleScores = scores;
+            }
+            List<String> ranked = new ArrayList<>(K);
+            for (int c : point.candidates().select(scores, K, Recommender.MIN_NEW_ITEMS)) {
+                ranked.add(point.candidates().items()[c]);
+            }
+            for (Map<String, RankingMetrics> metrics : point.firstAfterCut() ? List.of(first, all) : List.of(all)) {
+                metrics.get("ranker").add(ranked, point.basket(), point.boughtBefore());
+                metrics.get("repeat_then_popular").add(point.repeatBaseline(), point.basket(), point.boughtBefore());
+                metrics.get("item_knn").add(point.knnBaseline(), point.basket(), point.boughtBefore());
+            }
+        }
+
+        Path indexDir = registry.versionDir(Recommender.COOCCURRENCE_MODEL, version);
+        Path indexFile = indexDir.resolve("cooccurrence.json.gz");
+        atCut[0].write(indexFile);
+        ModelMetadata indexMetadata = metadata(Recommender.COOCCURRENCE_MODEL, version, "table", events, cutMs);
+        indexMetadata.params = Map.of("max_neighbors", Integer.toString(ItemNeighbors.MAX_NEIGHBORS),
+                "top_items", Integer.toString(Recommender.TOP_ITEMS),
+                "items", Integer.toString(atCut[0].items.size()),
+                "rule", "co-purchase with the user's previous distinct purchases (co-view for views/clicks/carts)");
+        ModelRegistry.ModelVersion indexVersion = registry.writeVersion(indexMetadata, indexFile);
+
+        Path rankerDir = registry.versionDir(Recommender.RANKER_MODEL, version);
+        Path rankerFile = rankerDir.resolve(Recommender.RANKER_MODEL + ".json");
+        booster.saveModel(rankerFile.toString());
+        ModelMetadata rankerMetadata = metadata(Recommender.RANKER_MODEL, version, "XGBoost", events, cutMs);
+        rankerMetadata.featureNames = RecommendationCandidates.FEATURE_NAMES;
+        rankerMetadata.metrics = new LinkedHashMap<>();
+        put(rankerMetadata.metrics, "first_order_after_cut", first);
+        put(rankerMetadata.metrics, "all_orders_after_cut", all);
+        rankerMetadata.metrics.put("train_groups", (double) trainGroupSizes.size());
+        rankerMetadata.metrics.put("train_rows", (double) trainRows.size());
+        rankerMetadata.params = new LinkedHashMap<>();
+        params.forEach((k, v) -> rankerMetadata.params.put(k, String.valueOf(v)));
+        rankerMetadata.params.put("rounds", Integer.toString(rounds));
+        rankerMetadata.params.put("cooccurrence_version", version);
+        ModelRegistry.ModelVersion rankerVersion = registry.writeVersion(rankerMetadata, rankerFile);
+        booster.dispose();
+
+        float maxDifference = 0;
+        if (sample != null) {
+            try (BatchingScorer scorer = BatchingScorer.open(rankerVersion, 256, 1024, n -> { }, "train-check")) {
+                float[] served = scorer.scoreNow(sample);
+                for (int i = 0; i < sample.length; i++) {
+                    maxDifference = Math.max(maxDifference, Math.abs(served[i] - sampleScores[i]));
+                }
+            }
+        }
+        if (maxDifference > 1e-5) {
+            throw new IllegalStateException("DJL ranker scores differ from training by " + maxDifference);
+        }
+        registry.makeCurrent(Recommender.COOCCURRENCE_MODEL, version);
+        registry.makeCurrent(Recommender.RANKER_MODEL, version);
+        return new Report(rankerVersion, indexVersion, trainGroupSizes.size(), trainRows.size(), first, all,
+                maxDifference);
+    }
+
+    private static RecommendationCandidates.Candidates generate(RecommendationCandidates generator,
+            FeaturizedEvent featurized, ItemCooccurrence.InMemory index) {
+        try {
+            return generator.generate(featurized, index, index.top);
+        } catch (Exception e) {
+            throw new IllegalStateException(e); // a heap index does not fail
+        }
+    }
+
+    private static CooccurrenceArtifact snapshot(ItemCooccurrence.InMemory index, long cutMs) {
+        // a deep copy through JSON, so later updates do not reach the snapshot
+        try {
+            var json = ModelRegistry.json();
+            return json.readValue(json.writeValueAsBytes(new CooccurrenceArtifact(cutMs, index)),
+                    CooccurrenceArtifact.class);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private ModelMetadata metadata(String name, String version, String engine, List<UserEvent> events, long cutMs) {
+        ModelMetadata m = new ModelMetadata();
+        m.name = name;
+        m.version = version;
+        m.engine = engine;
+        m.trainingData = dataName;
+        m.trainedFrom = Instant.ofEpochMilli(events.get(0).getEventTime()).toString();
+        m.trainedUntil = Instant.ofEpochMilli(cutMs).toString();
+        m.createdAt = Instant.now().toString();
+        return m;
+    }
+
+    private static Map<String, RankingMetrics> newMetrics() {
+        Map<String, RankingMetrics> m = new LinkedHashMap<>();
+        m.put("ranker", new RankingMetrics(K));
+        m.put("repeat_then_popular", new RankingMetrics(K));
+        m.put("item_knn", new RankingMetrics(K));
+        return m;
+    }
+
+    private static void put(Map<String, Double> out, String prefix, Map<String, RankingMetrics> metrics) {
+        metrics.forEach((name, m) -> {
+            out.put(prefix + "_" + name + "_recall_at_20", m.recall());
+            out.put(prefix + "_" + name + "_mrr_at_20", m.mrr());
+            out.put(prefix + "_" + name + "_new_items_recall_at_20", m.newItemRecall());
+            out.put(prefix + "_" + name + "_new_items_mrr_at_20", m.newItemMrr());
+        });
+        out.put(prefix + "_orders", (double) metrics.get("ranker").baskets());
+    }
+
+    /** Baseline 1: the customer's items by purchase count, then recency; then the most popular so far. */
+    static List<String> repeatThenPopular(Map<String, long[]> history, PopularSoFar popular) {
+        List<Map.Entry<String, long[]>> entries = new ArrayList<>(history.entrySet());
+        entries.sort((a, b) -> a.getValue()[0] != b.getValue()[0] ? Long.compare(b.getValue()[0], a.getValue()[0])
+                : Long.compare(b.getValue()[1], a.getValue()[1]));
+        List<String> ranked = new ArrayList<>(K);
+        for (int i = 0; i < Math.min(K, entries.size()); i++) {
+            ranked.add(entries.get(i).getKey());
+        }
+        return popular.fill(ranked);
+    }
+
+    /** Baseline 2: item-to-item co-purchase kNN, cosine over the co-occurrence counts, summed over the customer's items. */
+    static List<String> knn(Set<String> history, ItemCooccurrence.InMemory index, PopularSoFar popular) {
+        Map<String, Double> scores = new HashMap<>();
+        for (String item : history) {
+            ItemNeighbors n = index.get(item);
+            if (n == null || n.occurrences == 0) {
+                continue;
+            }
+            for (int j = 0; j < n.items.length; j++) {
+                ItemNeighbors other = index.get(n.items[j]);
+                long otherCount = other == null ? 1 : Math.max(1, other.occurrences);
+                scores.merge(n.items[j], n.counts[j] / Math.sqrt((double) n.occurrences * otherCount), Double::sum);
+            }
+        }
+        List<String> ranked = scores.entrySet().stream()
+                .sorted(Map.Entry.<String, Double>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
+                .limit(K).map(Map.Entry::getKey).collect(java.util.stream.Collectors.toCollection(ArrayList::new));
+        return popular.fill(ranked);
+    }
+
+    /** Items by distinct buyers so far, recomputed at most once per day of event time. */
+    static final class PopularSoFar {
+        private final Map<String, Set<String>> buyers;
+        private long computedDay = Long.MIN_VALUE;
+        private long latestDay = Long.MIN_VALUE;
+        private List<String> top = List.of();
+
+        PopularSoFar(Map<String, Set<String>> buyers) {
+            this.buyers = buyers;
+        }
+
+        void changed(long eventTime) {
+            latestDay = eventTime / 86_400_000L;
+        }
+
+        List<String> fill(List<String> ranked) {
+            if (computedDay != latestDay) {
+                top = buyers.entrySet().stream()
+                        .sorted((a, b) -> a.getValue().size() != b.getValue().size()
+                                ? Integer.compare(b.getValue().size(), a.getValue().size()) : a.getKey().compareTo(b.getKey()))
+                        .limit(2L * K).map(Map.Entry::getKey).toList();
+                computedDay = latestDay;
+            }
+            Set<String> seen = new HashSet<>(ranked);
+            for (String item : top) {
+                if (ranked.size() >= K) {
+                    break;
+                }
+                if (seen.add(item)) {
+                    ranked.add(item);
+                }
+            }
+            return ranked;
+        }
+    }
+
+    static Map<String, List<Order>> ordersByUser(List<UserEvent> events) {
+        Map<String, List<Order>> orders = new HashMap<>();
+        Map<String, String> lastSession = new HashMap<>();
+        for (UserEvent e : events) {
+            if (e.getEventType() != EventType.PURCHASE || e.getItemId() == null) {
+                continue;
+            }
+            String session = e.getSessionId() != null ? e.getSessionId() : Long.toString(e.getEventTime());
+            List<Order> userOrders = orders.computeIfAbsent(e.getUserId(), u -> new ArrayList<>());
+            if (!Objects.equals(session, lastSession.put(e.getUserId(), session))) {
+                userOrders.add(new Order(e.getEventTime(), new HashSet<>()));
+            }
+            userOrders.get(userOrders.size() - 1).items().add(e.getItemId());
+        }
+        return orders;
+    }
+
+    private static DMatrix matrix(List<float[]> rows, List<Float> labels) throws Exception {
+        int width = RecommendationCandidates.WIDTH;
+        float[] flat = new float[rows.size() * width];
+        float[] y = new float[rows.size()];
+        for (int i = 0; i < rows.size(); i++) {
+            System.arraycopy(rows.get(i), 0, flat, i * width, width);
+            y[i] = labels.get(i);
+        }
+        DMatrix m = new DMatrix(flat, rows.size(), width, Float.NaN);
+        m.setLabel(y);
+        return m;
+    }
+
+    private static float[] flatten(float[][] rows) {
+        int width = RecommendationCandidates.WIDTH;
+        float[] flat = new float[rows.length * width];
+        for (int i = 0; i < rows.length; i++) {
+            System.arraycopy(rows[i], 0, flat, i * width, width);
+        }
+        return flat;
+    }
+
+    private static float[] column(float[][] predictions) {
+        float[] out = new float[predictions.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = predictions[i][0];
+        }
+        return out;
+    }
+}

@@ -1,0 +1,120 @@
+package io.personalize.udfs.recommend;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.personalize.schema.EventType;
+import io.personalize.schema.UserEvent;
+import io.personalize.udfs.features.FeatureUpdater;
+import io.personalize.udfs.features.FeaturizedEvent;
+import io.personalize.udfs.features.UserFeatures;
+import io.personalize.udfs.training.RankingMetrics;
+import java.util.List;
+import java.util.Set;
+import org.apache.flink.types.PojoTestUtils;
+import org.junit.jupiter.api.Test;
+
+class RecommendPartsTest {
+    @Test
+    void neighborsAreBoundedAndReplaceTheLeastCounted() {
+        ItemNeighbors n = new ItemNeighbors();
+        for (int i = 0; i < ItemNeighbors.MAX_NEIGHBORS; i++) {
+            n.add("i" + i, i == 5 ? 1 : 3);
+        }
+        n.add("new", 1);
+        assertThat(n.items).hasSize(ItemNeighbors.MAX_NEIGHBORS).contains("new").doesNotContain("i5");
+        assertThat(n.countOf("new")).isEqualTo(2); // space-saving: inherits the evicted count
+        n.add("i0", 2);
+        assertThat(n.countOf("i0")).isEqualTo(5);
+    }
+
+    @Test
+    void sumAddsCountsOfTheSameItemsAndKeepsBoth() {
+        ItemNeighbors a = new ItemNeighbors();
+        a.occurrences = 3;
+        a.add("x", 2);
+        a.add("y", 1);
+        ItemNeighbors b = new ItemNeighbors();
+        b.occurrences = 2;
+        b.add("y", 4);
+        b.add("z", 1);
+        ItemNeighbors sum = ItemNeighbors.sum(a, b);
+        assertThat(sum.occurrences).isEqualTo(5);
+        assertThat(sum.countOf("x")).isEqualTo(2);
+        assertThat(sum.countOf("y")).isEqualTo(5);
+        assertThat(sum.countOf("z")).isEqualTo(1);
+        assertThat(a.countOf("y")).isEqualTo(1);
+        assertThat(ItemNeighbors.sum(null, b)).isSameAs(b);
+    }
+
+    @Test
+    void aPurchaseCoOccursWithTheUsersPreviousPurchasesBothWays() {
+        ItemCooccurrence.InMemory index = new ItemCooccurrence.InMemory(10);
+        UserFeatures features = new UserFeatures();
+        for (String item : List.of("a", "b", "c", "a")) {
+            UserEvent e = UserEvent.newBuilder().setEventId(item).setUserId("u").setEventType(EventType.PURCHASE)
+                    .setEventTime(1_000).setItemId(item).setPrice(1.0).setQuantity(1).build();
+            FeatureUpdater.apply(features, e);
+            index.apply(ItemCooccurrence.updateFor(FeaturizedEvent.of(e, features)));
+        }
+        // a,b,c then a again: a co-occurs with b (twice: b after a, a after b) and with c (twice)
+        assertThat(index.get("a").occurrences).isEqualTo(2);
+        assertThat(index.get("a").countOf("b")).isEqualTo(2);
+        assertThat(index.get("a").countOf("c")).isEqualTo(2);
+        assertThat(index.get("b").countOf("c")).isEqualTo(1);
+        assertThat(index.get("a").countOf("a")).isZero();
+        assertThat(index.top.items).containsExactly("a", "b", "c");
+        assertThat(index.top.rankOf("c")).isEqualTo(2);
+    }
+
+    @Test
+    void aReviewDoesNotCount() {
+        UserEvent review = UserEvent.newBuilder().setEventId("r").setUserId("u").setEventType(EventType.REVIEW)
+                .setEventTime(1_000).setItemId("a").setText("fine").build();
+        UserFeatures features = new UserFeatures();
+        FeatureUpdater.apply(features, review);
+        assertThat(ItemCooccurrence.updateFor(FeaturizedEvent.of(review, features))).isNull();
+    }
+
+    @Test
+    void topItemsKeepsTheMostFrequentInOrder() {
+        TopItems top = new TopItems(2);
+        top.update("a", 1);
+        top.update("b", 2);
+        top.update("c", 3);
+        assertThat(top.items).containsExactly("c", "b");
+        top.update("a", 5);
+        assertThat(top.items).containsExactly("a", "c");
+        assertThat(top.rankOf("b")).isEqualTo(-1);
+    }
+
+    @Test
+    void selectionMakesRoomForNewItems() {
+        // candidates 0..2 are the user's own items
+        RecommendationCandidates.Candidates c = new RecommendationCandidates.Candidates(
+                new String[] {"o1", "o2", "o3", "n1", "n2"}, new float[5][], 3);
+        float[] scores = {0.9f, 0.8f, 0.7f, 0.2f, 0.1f};
+        assertThat(c.select(scores, 3, 0)).containsExactly(0, 1, 2);
+        assertThat(c.select(scores, 3, 1)).containsExactly(0, 1, 3);
+        assertThat(c.select(scores, 3, 2)).containsExactly(0, 3, 4);
+        assertThat(c.select(scores, 4, 5)).containsExactly(0, 1, 3, 4); // only two new items exist
+    }
+
+    @Test
+    void recallAndMrrOverAllAndNewItems() {
+        RankingMetrics m = new RankingMetrics(3);
+        m.add(List.of("a", "b", "c", "d"), Set.of("b", "d"), Set.of("b"));
+        m.add(List.of("x", "y", "z"), Set.of("z"), Set.of());
+        assertThat(m.recall()).isEqualTo((0.5 + 1.0) / 2);
+        assertThat(m.mrr()).isEqualTo((0.5 + 1.0 / 3) / 2);
+        // new items: first basket has d (not in the top 3), second z at rank 3
+        assertThat(m.newItemRecall()).isEqualTo((0.0 + 1.0) / 2);
+        assertThat(m.newItemMrr()).isEqualTo((0.0 + 1.0 / 3) / 2);
+    }
+
+    @Test
+    void stateTypesArePojos() {
+        PojoTestUtils.assertSerializedAsPojoWithoutKryo(ItemNeighbors.class);
+        PojoTestUtils.assertSerializedAsPojoWithoutKryo(TopItems.class);
+        PojoTestUtils.assertSerializedAsPojoWithoutKryo(CooccurrenceUpdate.class);
+    }
+}
