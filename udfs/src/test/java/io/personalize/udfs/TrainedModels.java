@@ -16,7 +16,7 @@ public final class TrainedModels {
 
     private static Path registry;
     private static List<UserEvent> events;
-    private static DefaultModelTrainer.PropensityReport report;
+    private static DefaultModelTrainer.BehaviourReport report;
 
     private TrainedModels() {}
 
@@ -39,7 +39,7 @@ public final class TrainedModels {
         return registry;
     }
 
-    public static synchronized DefaultModelTrainer.PropensityReport report() throws Exception {
+    public static synchronized DefaultModelTrainer.BehaviourReport report() throws Exception {
         registry();
         return report;
     }

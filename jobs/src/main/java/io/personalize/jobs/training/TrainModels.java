@@ -5,6 +5,8 @@ import io.personalize.udfs.model.ModelRegistry;
 import io.personalize.udfs.training.DefaultModelTrainer;
 import io.personalize.udfs.training.OnlineRetailEvents;
 import io.personalize.udfs.training.RecommenderTrainer;
+import io.personalize.udfs.training.SegmentTrainer;
+import io.personalize.udfs.training.SentimentTrainer;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -44,8 +46,25 @@ public final class TrainModels implements Callable<Integer> {
     @Option(names = "--recommend-rounds", description = "Boosting rounds of the recommendation ranker. Default: ${DEFAULT-VALUE}")
     int recommendRounds = 150;
 
+    @Option(names = "--churn-horizon-days", description = "Churn label: no order within this many days. Default: ${DEFAULT-VALUE}")
+    int churnHorizonDays = 90;
+
+    @Option(names = "--sentiment-data", description = "Folder of *_labelled.txt sentiment files. Default: ../shared/data/sentiment")
+    Path sentimentData = SentimentTrainer.defaultFolder();
+
+    @Option(names = "--sentiment-rounds", description = "Boosting rounds of the sentiment model. Default: ${DEFAULT-VALUE}")
+    int sentimentRounds = 300;
+
     public static void main(String[] args) {
         System.exit(new CommandLine(new TrainModels()).execute(args));
+    }
+
+    private void printBehaviour(DefaultModelTrainer.BehaviourReport r, String label) {
+        System.out.printf("%s %s: %,d train / %,d test examples (orders after %s, label: %s within %d days, "
+                        + "positive rate %.3f); held-out AUC %.4f (baseline, decayed order count: %.4f); "
+                        + "DJL serving matches training (max |diff| %.1e)%n",
+                r.model().name(), r.model().version(), r.trainExamples(), r.testExamples(), cut, label, r.horizonDays(),
+                r.positiveRate(), r.auc(), r.baselineAuc(), r.maxServingDifference());
     }
 
     @Override
@@ -60,12 +79,18 @@ public final class TrainModels implements Callable<Integer> {
         String version = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(Instant.now());
         ModelRegistry registry = new ModelRegistry(modelsDir);
         DefaultModelTrainer trainer = new DefaultModelTrainer(data.getFileName().toString(), horizonDays, rounds, popularItems);
-        DefaultModelTrainer.PropensityReport report = trainer.trainPropensity(registry, version, events, cutMs);
-        System.out.printf("propensity %s: %,d train / %,d test examples (orders after %s, label: orders again within %d days, "
-                        + "positive rate %.3f); held-out AUC %.4f (baseline, decayed order count: %.4f); "
-                        + "DJL serving matches training (max |diff| %.1e)%n",
-                version, report.trainExamples(), report.testExamples(), cut, horizonDays, report.positiveRate(),
-                report.auc(), report.baselineAuc(), report.maxServingDifference());
+        printBehaviour(trainer.trainPropensity(registry, version, events, cutMs), "orders again");
+        printBehaviour(trainer.trainChurn(registry, version, events, cutMs, churnHorizonDays), "no order");
+        SentimentTrainer.Report sentiment = new SentimentTrainer(sentimentRounds).train(registry, version, sentimentData);
+        System.out.printf("sentiment %s: %,d train / %,d held-out sentences (last fifth of each file); "
+                        + "held-out accuracy %.4f, AUC %.4f%n",
+                version, sentiment.trainSentences(), sentiment.testSentences(), sentiment.accuracy(), sentiment.auc());
+        SegmentTrainer.Report segments = new SegmentTrainer().train(registry, version, data.getFileName().toString(),
+                events, cutMs, churnHorizonDays);
+        System.out.printf("segment %s: RFM quintiles of %,d customers as of %s; customers and share ordering within %d days after:%n",
+                version, segments.customers(), cut, churnHorizonDays);
+        segments.segments().forEach(q -> System.out.printf("  %-16s %,6d  %.3f%n", q.segment(), q.customers(),
+                q.orderRateAfterCut()));
         int items = trainer.publishPopularity(registry, version, events, cutMs);
         System.out.printf("popularity %s: top %d of %,d items by distinct buyers before %s%n", version,
                 Math.min(popularItems, items), items, cut);

@@ -4,7 +4,6 @@ import io.personalize.schema.UserEvent;
 import io.personalize.udfs.decision.DecisionPolicy;
 import io.personalize.udfs.decision.PopularItems;
 import io.personalize.udfs.features.FeatureVector;
-import io.personalize.udfs.model.BatchingScorer;
 import io.personalize.udfs.model.ModelMetadata;
 import io.personalize.udfs.model.ModelRegistry;
 import java.nio.file.Path;
@@ -19,7 +18,6 @@ import java.util.Map;
 import java.util.Set;
 import ml.dmlc.xgboost4j.java.Booster;
 import ml.dmlc.xgboost4j.java.DMatrix;
-import ml.dmlc.xgboost4j.java.XGBoost;
 
 /**
  * Trains the default models from purchase events and publishes them to a model registry: purchase
@@ -40,99 +38,84 @@ public final class DefaultModelTrainer {
         this.popularItems = popularItems;
     }
 
-    /** What training measured on the held-out period. */
-    public record PropensityReport(ModelRegistry.ModelVersion model, int trainExamples, int testExamples,
-            double positiveRate, double auc, double baselineAuc, float maxServingDifference) {}
+    public static final String CHURN_MODEL = "churn";
 
-    public PropensityReport trainPropensity(ModelRegistry registry, String version, List<UserEvent> events, long cutMs)
+    /** What training measured on the held-out period. */
+    public record BehaviourReport(ModelRegistry.ModelVersion model, int horizonDays, int trainExamples,
+            int testExamples, double positiveRate, double auc, double baselineAuc, float maxServingDifference) {}
+
+    /** Purchase propensity: does the customer order again within the horizon? */
+    public BehaviourReport trainPropensity(ModelRegistry registry, String version, List<UserEvent> events, long cutMs)
             throws Exception {
-        long horizonMs = Duration.ofDays(horizonDays).toMillis();
+        return trainBehaviour(registry, DecisionPolicy.PROPENSITY_MODEL, version, events, cutMs, horizonDays, false);
+    }
+
+    /** Churn risk: does an active customer (one who just ordered) not come back within the horizon? */
+    public BehaviourReport trainChurn(ModelRegistry registry, String version, List<UserEvent> events, long cutMs,
+            int churnHorizonDays) throws Exception {
+        return trainBehaviour(registry, CHURN_MODEL, version, events, cutMs, churnHorizonDays, true);
+    }
+
+    private BehaviourReport trainBehaviour(ModelRegistry registry, String name, String version, List<UserEvent> events,
+            long cutMs, int horizon, boolean churn) throws Exception {
+        long horizonMs = Duration.ofDays(horizon).toMillis();
         PropensityExamples all = PropensityExamples.build(events, horizonMs);
-        List<Integer> train = new ArrayList<>();
-        List<Integer> test = new ArrayList<>();
+        List<float[]> trainRows = new ArrayList<>();
+        List<Float> trainLabels = new ArrayList<>();
+        List<float[]> testRows = new ArrayList<>();
+        List<Float> testLabelList = new ArrayList<>();
         for (int i = 0; i < all.size(); i++) {
             long t = all.times.get(i);
+            float label = churn ? 1f - all.labels.get(i) : all.labels.get(i);
             if (t + horizonMs < cutMs) {
-                train.add(i); // the label window closes before the cut: nothing after it leaks in
+                trainRows.add(all.rows.get(i)); // the label window closes before the cut: nothing after it leaks in
+                trainLabels.add(label);
             } else if (t >= cutMs) {
-                test.add(i);
+                testRows.add(all.rows.get(i));
+                testLabelList.add(label);
             }
         }
-        DMatrix trainMatrix = matrix(all, train);
-        DMatrix testMatrix = matrix(all, test);
-        Map<String, Object> params = new LinkedHashMap<>();
-        params.put("objective", "binary:logistic");
-        params.put("eval_metric", "auc");
-        params.put("max_depth", 4);
-        params.put("eta", 0.1);
-        params.put("subsample", 0.8);
-        params.put("min_child_weight", 5);
-        params.put("nthread", 2);
-        params.put("seed", 7);
-        Map<String, DMatrix> watches = new HashMap<>();
-        Booster booster = XGBoost.train(trainMatrix, params, rounds, watches, null, null);
+        Map<String, Object> params = XgbTraining.params("binary:logistic", "auc", 4);
+        DMatrix trainMatrix = XgbTraining.matrix(trainRows, trainLabels, FeatureVector.SIZE);
+        Booster booster = XgbTraining.train(trainMatrix, params, rounds);
+        trainMatrix.dispose();
 
-        float[] testLabels = testMatrix.getLabel();
-        float[] testScores = column(booster.predict(testMatrix));
-        double auc = Metrics.auc(testScores, testLabels);
-        float[] baseline = new float[test.size()];
+        float[][] test = testRows.toArray(float[][]::new);
+        float[] testScores = XgbTraining.predict(booster, test, FeatureVector.SIZE);
+        float[] testLabels = new float[test.length];
+        float[] baseline = new float[test.length];
         int decayedOrders = FeatureVector.NAMES.indexOf("decayed_orders");
-        for (int i = 0; i < test.size(); i++) {
-            baseline[i] = all.rows.get(test.get(i))[decayedOrders];
-        }
-        double baselineAuc = Metrics.auc(baseline, testLabels);
         double positiveRate = 0;
-        for (float label : testLabels) {
-            positiveRate += label;
+        for (int i = 0; i < test.length; i++) {
+            testLabels[i] = testLabelList.get(i);
+            positiveRate += testLabels[i];
+            baseline[i] = churn ? -test[i][decayedOrders] : test[i][decayedOrders];
         }
-        positiveRate /= testLabels.length;
+        positiveRate /= test.length;
+        double auc = Metrics.auc(testScores, testLabels);
+        double baselineAuc = Metrics.auc(baseline, testLabels);
 
-        Path dir = registry.versionDir(DecisionPolicy.PROPENSITY_MODEL, version);
-        Path file = dir.resolve(DecisionPolicy.PROPENSITY_MODEL + ".json");
+        Path file = registry.versionDir(name, version).resolve(name + ".json");
         booster.saveModel(file.toString());
-
-        ModelMetadata metadata = new ModelMetadata();
-        metadata.name = DecisionPolicy.PROPENSITY_MODEL;
-        metadata.version = version;
-        metadata.engine = "XGBoost";
+        booster.dispose();
+        ModelMetadata metadata = XgbTraining.metadata(name, version, "XGBoost", dataName,
+                events.get(0).getEventTime(), cutMs);
         metadata.featureNames = FeatureVector.NAMES;
-        metadata.trainingData = dataName;
-        metadata.trainedFrom = Instant.ofEpochMilli(events.get(0).getEventTime()).toString();
-        metadata.trainedUntil = Instant.ofEpochMilli(cutMs).toString();
-        metadata.createdAt = Instant.now().toString();
         metadata.metrics = new LinkedHashMap<>();
         metadata.metrics.put("test_auc", auc);
         metadata.metrics.put("baseline_decayed_orders_auc", baselineAuc);
         metadata.metrics.put("test_positive_rate", positiveRate);
-        metadata.metrics.put("train_examples", (double) train.size());
-        metadata.metrics.put("test_examples", (double) test.size());
-        metadata.params = new LinkedHashMap<>();
-        params.forEach((k, v) -> metadata.params.put(k, String.valueOf(v)));
-        metadata.params.put("rounds", Integer.toString(rounds));
-        metadata.params.put("horizon_days", Integer.toString(horizonDays));
+        metadata.metrics.put("train_examples", (double) trainRows.size());
+        metadata.metrics.put("test_examples", (double) test.length);
+        XgbTraining.recordParams(metadata, params, rounds);
+        metadata.params.put("horizon_days", Integer.toString(horizon));
+        metadata.params.put("label", churn ? "no order within the horizon after an order" : "orders again within the horizon");
         ModelRegistry.ModelVersion published = registry.writeVersion(metadata, file);
-
-        // The published file must load and score the same through DJL as in training.
-        float[][] sample = new float[Math.min(256, test.size())][];
-        for (int i = 0; i < sample.length; i++) {
-            sample[i] = all.rows.get(test.get(i));
-        }
-        float maxDifference = 0;
-        try (BatchingScorer scorer = BatchingScorer.open(published, 256, 1024, n -> { }, "train-check")) {
-            float[] served = scorer.scoreNow(sample);
-            for (int i = 0; i < sample.length; i++) {
-                maxDifference = Math.max(maxDifference, Math.abs(served[i] - testScores[i]));
-            }
-        }
-        if (maxDifference > 1e-5) {
-            throw new IllegalStateException("DJL scores differ from training scores by " + maxDifference
-                    + "; " + published.dir() + " was not made current");
-        }
+        float maxDifference = XgbTraining.verifyServing(published,
+                java.util.Arrays.copyOf(test, Math.min(256, test.length)), testScores);
         registry.makeCurrent(published.name(), published.version());
-        trainMatrix.dispose();
-        testMatrix.dispose();
-        booster.dispose();
-        return new PropensityReport(published, train.size(), test.size(), positiveRate, auc, baselineAuc, maxDifference);
+        return new BehaviourReport(published, horizon, trainRows.size(), test.length, positiveRate, auc, baselineAuc,
+                maxDifference);
     }
 
     public int publishPopularity(ModelRegistry registry, String version, List<UserEvent> events, long cutMs)
@@ -165,24 +148,4 @@ public final class DefaultModelTrainer {
         return buyers.size();
     }
 
-    private static DMatrix matrix(PropensityExamples examples, List<Integer> rows) throws Exception {
-        int width = FeatureVector.SIZE;
-        float[] flat = new float[rows.size() * width];
-        float[] labels = new float[rows.size()];
-        for (int i = 0; i < rows.size(); i++) {
-            System.arraycopy(examples.rows.get(rows.get(i)), 0, flat, i * width, width);
-            labels[i] = examples.labels.get(rows.get(i));
-        }
-        DMatrix matrix = new DMatrix(flat, rows.size(), width, Float.NaN);
-        matrix.setLabel(labels);
-        return matrix;
-    }
-
-    private static float[] column(float[][] predictions) {
-        float[] out = new float[predictions.length];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = predictions[i][0];
-        }
-        return out;
-    }
 }

@@ -3,7 +3,6 @@ package io.personalize.udfs.training;
 import io.personalize.schema.EventType;
 import io.personalize.schema.UserEvent;
 import io.personalize.udfs.features.FeaturizedEvent;
-import io.personalize.udfs.model.BatchingScorer;
 import io.personalize.udfs.model.ModelMetadata;
 import io.personalize.udfs.model.ModelRegistry;
 import io.personalize.udfs.recommend.CooccurrenceArtifact;
@@ -14,7 +13,6 @@ import io.personalize.udfs.recommend.RecommendationCandidates;
 import io.personalize.udfs.recommend.Recommender;
 import io.personalize.udfs.recommend.TopItems;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -25,7 +23,6 @@ import java.util.Objects;
 import java.util.Set;
 import ml.dmlc.xgboost4j.java.Booster;
 import ml.dmlc.xgboost4j.java.DMatrix;
-import ml.dmlc.xgboost4j.java.XGBoost;
 
 /**
  * Trains the next-item recommender: replays the events in time order with the stream's feature
@@ -113,18 +110,10 @@ public final class RecommenderTrainer {
             atCut[0] = snapshot(index, cutMs);
         }
 
-        Map<String, Object> params = new LinkedHashMap<>();
-        params.put("objective", "rank:ndcg");
-        params.put("eval_metric", "ndcg@20");
-        params.put("max_depth", 6);
-        params.put("eta", 0.1);
-        params.put("subsample", 0.8);
-        params.put("min_child_weight", 5);
-        params.put("nthread", 2);
-        params.put("seed", 7);
-        DMatrix trainMatrix = matrix(trainRows, trainLabels);
+        Map<String, Object> params = XgbTraining.params("rank:ndcg", "ndcg@20", 6);
+        DMatrix trainMatrix = XgbTraining.matrix(trainRows, trainLabels, RecommendationCandidates.WIDTH);
         trainMatrix.setGroup(trainGroupSizes.stream().mapToInt(Integer::intValue).toArray());
-        Booster booster = XGBoost.train(trainMatrix, params, rounds, new HashMap<>(), null, null);
+        Booster booster = XgbTraining.train(trainMatrix, params, rounds);
         trainMatrix.dispose();
 
         Map<String, RankingMetrics> first = newMetrics();
@@ -133,9 +122,7 @@ public final class RecommenderTrainer {
         float[] sampleScores = null;
         for (TestPoint point : test) {
             float[][] rows = point.candidates().rows();
-            DMatrix m = new DMatrix(flatten(rows), rows.length, RecommendationCandidates.WIDTH, Float.NaN);
-            float[] scores = column(booster.predict(m));
-            m.dispose();
+            float[] scores = XgbTraining.predict(booster, rows, RecommendationCandidates.WIDTH);
             if (sample == null) {
                 sample = rows;
                 sampleScores = scores;
@@ -154,7 +141,8 @@ public final class RecommenderTrainer {
         Path indexDir = registry.versionDir(Recommender.COOCCURRENCE_MODEL, version);
         Path indexFile = indexDir.resolve("cooccurrence.json.gz");
         atCut[0].write(indexFile);
-        ModelMetadata indexMetadata = metadata(Recommender.COOCCURRENCE_MODEL, version, "table", events, cutMs);
+        ModelMetadata indexMetadata = XgbTraining.metadata(Recommender.COOCCURRENCE_MODEL, version, "table", dataName,
+                events.get(0).getEventTime(), cutMs);
         indexMetadata.params = Map.of("max_neighbors", Integer.toString(ItemNeighbors.MAX_NEIGHBORS),
                 "top_items", Integer.toString(Recommender.TOP_ITEMS),
                 "items", Integer.toString(atCut[0].items.size()),
@@ -164,32 +152,20 @@ public final class RecommenderTrainer {
         Path rankerDir = registry.versionDir(Recommender.RANKER_MODEL, version);
         Path rankerFile = rankerDir.resolve(Recommender.RANKER_MODEL + ".json");
         booster.saveModel(rankerFile.toString());
-        ModelMetadata rankerMetadata = metadata(Recommender.RANKER_MODEL, version, "XGBoost", events, cutMs);
+        ModelMetadata rankerMetadata = XgbTraining.metadata(Recommender.RANKER_MODEL, version, "XGBoost", dataName,
+                events.get(0).getEventTime(), cutMs);
         rankerMetadata.featureNames = RecommendationCandidates.FEATURE_NAMES;
         rankerMetadata.metrics = new LinkedHashMap<>();
         put(rankerMetadata.metrics, "first_order_after_cut", first);
         put(rankerMetadata.metrics, "all_orders_after_cut", all);
         rankerMetadata.metrics.put("train_groups", (double) trainGroupSizes.size());
         rankerMetadata.metrics.put("train_rows", (double) trainRows.size());
-        rankerMetadata.params = new LinkedHashMap<>();
-        params.forEach((k, v) -> rankerMetadata.params.put(k, String.valueOf(v)));
-        rankerMetadata.params.put("rounds", Integer.toString(rounds));
+        XgbTraining.recordParams(rankerMetadata, params, rounds);
         rankerMetadata.params.put("cooccurrence_version", version);
         ModelRegistry.ModelVersion rankerVersion = registry.writeVersion(rankerMetadata, rankerFile);
         booster.dispose();
 
-        float maxDifference = 0;
-        if (sample != null) {
-            try (BatchingScorer scorer = BatchingScorer.open(rankerVersion, 256, 1024, n -> { }, "train-check")) {
-                float[] served = scorer.scoreNow(sample);
-                for (int i = 0; i < sample.length; i++) {
-                    maxDifference = Math.max(maxDifference, Math.abs(served[i] - sampleScores[i]));
-                }
-            }
-        }
-        if (maxDifference > 1e-5) {
-            throw new IllegalStateException("DJL ranker scores differ from training by " + maxDifference);
-        }
+        float maxDifference = sample == null ? 0 : XgbTraining.verifyServing(rankerVersion, sample, sampleScores);
         registry.makeCurrent(Recommender.COOCCURRENCE_MODEL, version);
         registry.makeCurrent(Recommender.RANKER_MODEL, version);
         return new Report(rankerVersion, indexVersion, trainGroupSizes.size(), trainRows.size(), first, all,
@@ -216,17 +192,6 @@ public final class RecommenderTrainer {
         }
     }
 
-    private ModelMetadata metadata(String name, String version, String engine, List<UserEvent> events, long cutMs) {
-        ModelMetadata m = new ModelMetadata();
-        m.name = name;
-        m.version = version;
-        m.engine = engine;
-        m.trainingData = dataName;
-        m.trainedFrom = Instant.ofEpochMilli(events.get(0).getEventTime()).toString();
-        m.trainedUntil = Instant.ofEpochMilli(cutMs).toString();
-        m.createdAt = Instant.now().toString();
-        return m;
-    }
 
     private static Map<String, RankingMetrics> newMetrics() {
         Map<String, RankingMetrics> m = new LinkedHashMap<>();
@@ -331,33 +296,6 @@ public final class RecommenderTrainer {
         return orders;
     }
 
-    private static DMatrix matrix(List<float[]> rows, List<Float> labels) throws Exception {
-        int width = RecommendationCandidates.WIDTH;
-        float[] flat = new float[rows.size() * width];
-        float[] y = new float[rows.size()];
-        for (int i = 0; i < rows.size(); i++) {
-            System.arraycopy(rows.get(i), 0, flat, i * width, width);
-            y[i] = labels.get(i);
-        }
-        DMatrix m = new DMatrix(flat, rows.size(), width, Float.NaN);
-        m.setLabel(y);
-        return m;
-    }
 
-    private static float[] flatten(float[][] rows) {
-        int width = RecommendationCandidates.WIDTH;
-        float[] flat = new float[rows.length * width];
-        for (int i = 0; i < rows.length; i++) {
-            System.arraycopy(rows[i], 0, flat, i * width, width);
-        }
-        return flat;
-    }
 
-    private static float[] column(float[][] predictions) {
-        float[] out = new float[predictions.length];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = predictions[i][0];
-        }
-        return out;
-    }
 }
