@@ -24,7 +24,18 @@ import io.personalize.udfs.ingest.EventTimeWatermarks;
 import io.personalize.udfs.ingest.RouteDeadLetters;
 import io.personalize.udfs.ingest.UserEventKafkaDeserializer;
 import io.personalize.udfs.kafka.AvroKafkaSerializer;
+import io.personalize.udfs.model.FeatureVectorInput;
+import io.personalize.udfs.model.JoinModelResults;
+import io.personalize.udfs.model.ModelInput;
+import io.personalize.udfs.model.ModelOutput;
 import io.personalize.udfs.model.ScoreWithModel;
+import io.personalize.udfs.recommend.CandidateRequest;
+import io.personalize.udfs.recommend.CooccurrenceUpdate;
+import io.personalize.udfs.recommend.GenerateCandidates;
+import io.personalize.udfs.recommend.RankerInput;
+import io.personalize.udfs.recommend.ToCooccurrenceUpdates;
+import io.personalize.udfs.segment.SegmentCustomers;
+import io.personalize.udfs.sentiment.SentimentInput;
 import io.personalize.udfs.model.ScoredEvent;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -176,31 +187,17 @@ public final class PersonalizationJob {
                     .sinkTo(sinks.features()).uid("features-sink").name("features-sink");
         }
 
-        String modelsDir = settings.get(JobSettings.MODELS_DIR);
-        SingleOutputStreamOperator<ScoredEvent> scored = AsyncDataStream
-                .orderedWait(featurized,
-                        new ScoreWithModel(modelsDir, DecisionPolicy.PROPENSITY_MODEL,
-                                settings.get(JobSettings.MODEL_BATCH_SIZE), settings.get(JobSettings.MODEL_CAPACITY)),
-                        settings.get(JobSettings.MODEL_TIMEOUT).toMillis(), TimeUnit.MILLISECONDS,
-                        settings.get(JobSettings.MODEL_CAPACITY))
-                .uid("score-propensity").name("score-propensity");
-        KeyedStream<ScoredEvent, String> scoredByUser;
+        DataStream<ScoredEvent> scored = scoreWithEveryModel(featurized, settings);
         KeySelector<ScoredEvent, String> user = s -> s.input.event.getUserId();
-        if (settings.get(JobSettings.MODEL_PARALLELISM) > 0) {
-            scored.setParallelism(settings.get(JobSettings.MODEL_PARALLELISM));
-            scoredByUser = scored.keyBy(user);
-        } else {
-            // Scoring runs chained in the same subtask as the features, so every record is still in
-            // its user's key group: no second shuffle, the keyed chain runs in one thread.
-            scoredByUser = DataStreamUtils.reinterpretAsKeyedStream(scored, user);
-        }
+        // the join emits in the user's key group and is chained to the decision: no second shuffle
+        KeyedStream<ScoredEvent, String> scoredByUser = DataStreamUtils.reinterpretAsKeyedStream(scored, user);
 
         SingleOutputStreamOperator<PersonalizationDecision> decided = scoredByUser
                 .connect(controlByUser)
                 .process(new DecideAndAssign(settings.experiment(),
                         new DecisionPolicy(settings.get(JobSettings.RETENTION_THRESHOLD), 2,
                                 settings.get(JobSettings.MAX_ITEMS)),
-                        modelsDir, settings.get(JobSettings.STATE_TTL)))
+                        settings.get(JobSettings.MODELS_DIR), settings.get(JobSettings.STATE_TTL)))
                 .uid("decide-and-assign").name("decide-and-assign");
         decided.sinkTo(sinks.decisions()).uid("decisions-sink").name("decisions-sink");
         decided.getSideOutput(DecideAndAssign.ASSIGNMENTS)
@@ -210,6 +207,62 @@ public final class PersonalizationJob {
                 .union(decided.getSideOutput(AuditRecords.AUDIT));
         (audit == null ? erasures : audit.union(erasures))
                 .sinkTo(sinks.audit()).uid("audit-sink").name("audit-sink");
+    }
+
+    /**
+     * The fan-out: every model scores each featurized event in its own operator (async, micro-batched
+     * DJL scoring with its own parallelism), and the fan-in joins their results back per event.
+     */
+    static DataStream<ScoredEvent> scoreWithEveryModel(SingleOutputStreamOperator<FeaturizedEvent> featurized,
+            JobSettings settings) {
+        String modelsDir = settings.get(JobSettings.MODELS_DIR);
+        DataStream<ModelOutput> parts = featurized.map(ModelOutput::input).returns(ModelOutput.class)
+                .uid("model-inputs").name("model-inputs");
+        parts = parts.union(
+                score(featurized, DecisionPolicy.PROPENSITY_MODEL, new FeatureVectorInput(), settings),
+                score(featurized, DecisionPolicy.CHURN_MODEL, new FeatureVectorInput(), settings),
+                score(featurized, DecisionPolicy.SENTIMENT_MODEL, new SentimentInput(), settings),
+                withModelParallelism(featurized.map(new SegmentCustomers(modelsDir))
+                        .uid("score-segment").name("score-segment"), settings));
+
+        DataStream<CooccurrenceUpdate> updates = featurized.flatMap(new ToCooccurrenceUpdates())
+                .uid("cooccurrence-updates").name("cooccurrence-updates");
+        SingleOutputStreamOperator<CandidateRequest> candidates = featurized
+                .connect(updates.broadcast(GenerateCandidates.STREAM_COUNTS, GenerateCandidates.TOP_ITEMS))
+                .process(new GenerateCandidates(modelsDir))
+                .uid("recommend-candidates").name("recommend-candidates");
+        parts = parts.union(score(candidates, DecisionPolicy.RECOMMEND_MODEL,
+                new RankerInput(settings.get(JobSettings.MAX_ITEMS)), settings));
+
+        KeySelector<ModelOutput, String> user = part -> part.userId;
+        KeyedStream<ModelOutput, String> partsByUser = settings.get(JobSettings.MODEL_PARALLELISM) > 0
+                ? parts.keyBy(user)
+                // every branch runs chained in the feature operator's subtask: parts are still in the user's key group
+                : DataStreamUtils.reinterpretAsKeyedStream(parts, user);
+        long joinTimeoutMs = 2 * settings.get(JobSettings.MODEL_TIMEOUT).toMillis() + 1_000;
+        return partsByUser
+                .process(new JoinModelResults(DecisionPolicy.MODELS, joinTimeoutMs))
+                .uid("join-model-results").name("join-model-results");
+    }
+
+    private static <IN> DataStream<ModelOutput> score(DataStream<IN> input, String model, ModelInput<IN> modelInput,
+            JobSettings settings) {
+        return withModelParallelism(AsyncDataStream
+                .orderedWait(input,
+                        new ScoreWithModel<>(settings.get(JobSettings.MODELS_DIR), model, modelInput,
+                                settings.get(JobSettings.MODEL_BATCH_SIZE), settings.get(JobSettings.MODEL_CAPACITY)),
+                        settings.get(JobSettings.MODEL_TIMEOUT).toMillis(), TimeUnit.MILLISECONDS,
+                        settings.get(JobSettings.MODEL_CAPACITY))
+                .returns(ModelOutput.class)
+                .uid("score-" + model).name("score-" + model), settings);
+    }
+
+    private static SingleOutputStreamOperator<ModelOutput> withModelParallelism(
+            SingleOutputStreamOperator<ModelOutput> scorer, JobSettings settings) {
+        if (settings.get(JobSettings.MODEL_PARALLELISM) > 0) {
+            scorer.setParallelism(settings.get(JobSettings.MODEL_PARALLELISM));
+        }
+        return scorer;
     }
 
     /** A bounded source over event files: Avro container files or JSON lines, files or folders. */

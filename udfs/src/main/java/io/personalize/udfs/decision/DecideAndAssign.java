@@ -135,6 +135,9 @@ public class DecideAndAssign extends KeyedCoProcessFunction<String, ScoredEvent,
 
         List<ModelScore> modelScores = new ArrayList<>(scored.models.length);
         for (ModelResult r : scored.models) {
+            if (r.notApplicable) {
+                continue; // e.g. sentiment for an event without text
+            }
             modelScores.add(new ModelScore(r.model, r.version, r.isOk() ? (double) r.score : null, r.status,
                     r.latencyMicros));
         }

@@ -21,6 +21,15 @@ public final class DecisionPolicy implements Serializable {
     private static final long serialVersionUID = 1L;
 
     public static final String PROPENSITY_MODEL = "propensity";
+    public static final String CHURN_MODEL = "churn";
+    public static final String SENTIMENT_MODEL = "sentiment";
+    public static final String SEGMENT_MODEL = "segment";
+    public static final String RECOMMEND_MODEL = "recommend";
+    /** Every model the stream scores, in the order decisions list them. */
+    public static final List<String> MODELS = List.of(PROPENSITY_MODEL, CHURN_MODEL, SENTIMENT_MODEL, SEGMENT_MODEL,
+            RECOMMEND_MODEL);
+    public static final double CHURN_RISK_THRESHOLD = 0.5;
+    public static final double NEGATIVE_SENTIMENT_THRESHOLD = 0.5;
     public static final String SOURCE_HISTORY = "USER_HISTORY";
     public static final String SOURCE_POPULAR = "POPULAR";
 
@@ -52,19 +61,55 @@ public final class DecisionPolicy implements Serializable {
             return withItems(out, Action.SHOW_RECOMMENDATIONS, popularOnly(popular));
         }
         double p = propensity.score;
-        List<ScoredItem> items = personalized(in, popular);
-        if (in.event.getEventType() == EventType.REVIEW) {
-            out.reasons.add("REVIEW_RECEIVED");
-            return withItems(out, Action.SEND_REVIEW_FOLLOW_UP, items);
+        ModelResult segment = scored.model(SEGMENT_MODEL);
+        if (segment != null && segment.isOk() && segment.label != null) {
+            out.reasons.add("SEGMENT_" + segment.label);
         }
-        if (in.orders >= minOrdersForRetention && p < retentionThreshold) {
-            out.reasons.add(String.format(Locale.ROOT, "LOW_PURCHASE_PROPENSITY(p=%.3f<%.3f)", p, retentionThreshold));
-            out.reasons.add("REPEAT_CUSTOMER(orders=" + in.orders + ")");
-            return withItems(out, Action.SEND_RETENTION_OFFER, items);
+        List<ScoredItem> items = recommended(scored, in, popular, out);
+        if (in.event.getEventType() == EventType.REVIEW) {
+            ModelResult sentiment = scored.model(SENTIMENT_MODEL);
+            if (sentiment != null && sentiment.isOk()) {
+                if (sentiment.score < NEGATIVE_SENTIMENT_THRESHOLD) {
+                    out.reasons.add(String.format(Locale.ROOT, "NEGATIVE_REVIEW(p_positive=%.3f)", sentiment.score));
+                    return withItems(out, Action.SEND_REVIEW_FOLLOW_UP, items);
+                }
+                out.reasons.add(String.format(Locale.ROOT, "POSITIVE_REVIEW(p_positive=%.3f)", sentiment.score));
+            } else {
+                out.reasons.add("REVIEW_RECEIVED_SENTIMENT_" + (sentiment == null ? "MISSING" : sentiment.status));
+                return withItems(out, Action.SEND_REVIEW_FOLLOW_UP, items);
+            }
+        }
+        ModelResult churn = scored.model(CHURN_MODEL);
+        if (in.orders >= minOrdersForRetention) {
+            if (churn != null && churn.isOk() && churn.score >= CHURN_RISK_THRESHOLD) {
+                out.reasons.add(String.format(Locale.ROOT, "HIGH_CHURN_RISK(p=%.3f>=%.3f)", churn.score, CHURN_RISK_THRESHOLD));
+                out.reasons.add("REPEAT_CUSTOMER(orders=" + in.orders + ")");
+                return withItems(out, Action.SEND_RETENTION_OFFER, items);
+            }
+            if ((churn == null || !churn.isOk()) && p < retentionThreshold) {
+                out.reasons.add(String.format(Locale.ROOT, "LOW_PURCHASE_PROPENSITY(p=%.3f<%.3f)", p, retentionThreshold));
+                out.reasons.add("REPEAT_CUSTOMER(orders=" + in.orders + ")");
+                return withItems(out, Action.SEND_RETENTION_OFFER, items);
+            }
         }
         out.reasons.add(String.format(Locale.ROOT, "PURCHASE_PROPENSITY(p=%.3f)", p));
-        out.reasons.add(in.affinityItems.length > 0 ? "RANKED_BY_USER_AFFINITY_THEN_POPULARITY" : "NEW_USER_POPULAR_ITEMS");
         return withItems(out, Action.SHOW_RECOMMENDATIONS, items);
+    }
+
+    /** The recommender's ranked items when it answered; else the user's own items, then popular ones. */
+    private List<ScoredItem> recommended(ScoredEvent scored, FeaturizedEvent in, PopularItems popular, Outcome out) {
+        ModelResult recommend = scored.model(RECOMMEND_MODEL);
+        if (recommend != null && recommend.isOk() && recommend.items != null && recommend.items.length > 0) {
+            List<ScoredItem> items = new ArrayList<>(Math.min(maxItems, recommend.items.length));
+            for (int i = 0; i < recommend.items.length && items.size() < maxItems; i++) {
+                items.add(new ScoredItem(recommend.items[i], (double) recommend.itemScores[i], recommend.itemSources[i]));
+            }
+            out.reasons.add("RANKED_BY_RECOMMENDER(" + recommend.version + ")");
+            return items;
+        }
+        out.reasons.add("RECOMMENDER_" + (recommend == null ? "MISSING" : recommend.isOk() ? "NO_CANDIDATES" : recommend.status)
+                + "_RANKED_BY_USER_AFFINITY_THEN_POPULARITY");
+        return personalized(in, popular);
     }
 
     private static Outcome withItems(Outcome out, Action action, List<ScoredItem> items) {

@@ -14,7 +14,7 @@ import java.util.function.IntConsumer;
 
 /**
  * Scores rows with one DJL model on one thread, in micro-batches: every request that queued while
- * the previous batch ran goes into the next one (up to {@code maxBatch}), so the batch size follows
+ * the previous batch ran goes into the next one (up to {@code maxBatch} rows), so the batch size follows
  * the load and an idle scorer adds no waiting. DJL predictors are not thread-safe; this owns one.
  */
 public final class BatchingScorer implements AutoCloseable {
@@ -53,7 +53,15 @@ public final class BatchingScorer implements AutoCloseable {
 
     /** Completes with the row's score, or exceptionally when the queue is full or the model fails. */
     public CompletableFuture<Float> score(float[] row) {
-        Request request = new Request(row);
+        return scoreRows(new float[][] {row}).thenApply(scores -> scores[0]);
+    }
+
+    /**
+     * Completes with one score per row, or exceptionally when the queue is full or the model fails.
+     * The rows of one request always go into the same batch.
+     */
+    public CompletableFuture<float[]> scoreRows(float[][] rows) {
+        Request request = new Request(rows);
         if (!running || !queue.offer(request)) {
             request.result.completeExceptionally(new RejectedExecutionException(
                     running ? "scoring queue is full" : "scorer is closed"));
@@ -69,7 +77,7 @@ public final class BatchingScorer implements AutoCloseable {
     }
 
     private void run() {
-        List<Request> batch = new ArrayList<>(maxBatch);
+        List<Request> batch = new ArrayList<>();
         while (running) {
             try {
                 Request first = queue.poll(50, TimeUnit.MILLISECONDS);
@@ -77,20 +85,29 @@ public final class BatchingScorer implements AutoCloseable {
                     continue;
                 }
                 batch.add(first);
-                queue.drainTo(batch, maxBatch - 1);
-                float[][] rows = new float[batch.size()][];
-                for (int i = 0; i < rows.length; i++) {
-                    rows[i] = batch.get(i).row;
+                int rowCount = first.rows.length;
+                Request next;
+                while (rowCount < maxBatch && (next = queue.peek()) != null && rowCount + next.rows.length <= maxBatch) {
+                    batch.add(queue.poll());
+                    rowCount += next.rows.length;
+                }
+                float[][] rows = new float[rowCount][];
+                int at = 0;
+                for (Request request : batch) {
+                    System.arraycopy(request.rows, 0, rows, at, request.rows.length);
+                    at += request.rows.length;
                 }
                 try {
                     float[] scores = scoreNow(rows);
-                    for (int i = 0; i < rows.length; i++) {
-                        batch.get(i).result.complete(scores[i]);
+                    at = 0;
+                    for (Request request : batch) {
+                        request.result.complete(java.util.Arrays.copyOfRange(scores, at, at + request.rows.length));
+                        at += request.rows.length;
                     }
                 } catch (Exception | LinkageError e) {
                     scoreOneByOne(batch, e);
                 }
-                batchSizeListener.accept(rows.length);
+                batchSizeListener.accept(rowCount);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
@@ -100,7 +117,7 @@ public final class BatchingScorer implements AutoCloseable {
         }
     }
 
-    /** After a batch failed: each row alone, so one bad row does not fail the others. */
+    /** After a batch failed: each request alone, so one bad request does not fail the others. */
     private void scoreOneByOne(List<Request> batch, Throwable batchError) {
         if (batch.size() == 1) {
             batch.get(0).result.completeExceptionally(batchError);
@@ -108,7 +125,7 @@ public final class BatchingScorer implements AutoCloseable {
         }
         for (Request request : batch) {
             try {
-                request.result.complete(scoreNow(new float[][] {request.row})[0]);
+                request.result.complete(scoreNow(request.rows));
             } catch (Exception | LinkageError e) {
                 request.result.completeExceptionally(e);
             }
@@ -131,11 +148,11 @@ public final class BatchingScorer implements AutoCloseable {
     }
 
     private static final class Request {
-        final float[] row;
-        final CompletableFuture<Float> result = new CompletableFuture<>();
+        final float[][] rows;
+        final CompletableFuture<float[]> result = new CompletableFuture<>();
 
-        Request(float[] row) {
-            this.row = row;
+        Request(float[][] rows) {
+            this.rows = rows;
         }
     }
 }

@@ -11,6 +11,14 @@ public class ModelResult {
     public ModelStatus status;
     public String error;
     public long latencyMicros;
+    /** The model does not apply to the event (e.g. sentiment without text): no score, not a failure. */
+    public boolean notApplicable;
+    /** Ranked items, best first, with scores and candidate sources (recommendation models only). */
+    public String[] items;
+    public float[] itemScores;
+    public String[] itemSources;
+    /** A class label (segmentation), with {@link #score} its index. */
+    public String label;
 
     public ModelResult() {}
 
@@ -35,7 +43,13 @@ public class ModelResult {
         return r;
     }
 
+    public static ModelResult notApplicable(String model, String version) {
+        ModelResult r = ok(model, version, Float.NaN, 0);
+        r.notApplicable = true;
+        return r;
+    }
+
     public boolean isOk() {
-        return status == ModelStatus.OK;
+        return status == ModelStatus.OK && !notApplicable;
     }
 }

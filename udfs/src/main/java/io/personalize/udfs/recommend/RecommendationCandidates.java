@@ -177,6 +177,11 @@ public final class RecommendationCandidates {
         });
     }
 
+    /** True when the candidate came from co-occurrence (it has a co-occurrence rank). */
+    public static boolean isCooccurring(float[] row) {
+        return !Float.isNaN(row[8]) || !Float.isNaN(row[10]);
+    }
+
     /** Indices of the {@code k} best scores, best first (ties: lower index first). */
     public static int[] topK(float[] scores, int k) {
         Integer[] order = new Integer[scores.length];

@@ -37,17 +37,18 @@ class ScoreWithModelTest {
         return out;
     }
 
-    private static OneInputStreamOperatorTestHarness<FeaturizedEvent, ScoredEvent> harness(Path models)
+    private static OneInputStreamOperatorTestHarness<FeaturizedEvent, ModelOutput> harness(Path models)
             throws Exception {
-        ScoreWithModel function = new ScoreWithModel(models.toString(), DecisionPolicy.PROPENSITY_MODEL, 64, 500);
-        OneInputStreamOperatorTestHarness<FeaturizedEvent, ScoredEvent> harness = new OneInputStreamOperatorTestHarness<>(
+        ScoreWithModel<FeaturizedEvent> function = new ScoreWithModel<>(models.toString(), DecisionPolicy.PROPENSITY_MODEL,
+                new FeatureVectorInput(), 64, 500);
+        OneInputStreamOperatorTestHarness<FeaturizedEvent, ModelOutput> harness = new OneInputStreamOperatorTestHarness<>(
                 new AsyncWaitOperatorFactory<>(function, 10_000, 500, AsyncDataStream.OutputMode.ORDERED),
                 TypeInformation.of(FeaturizedEvent.class).createSerializer(new SerializerConfigImpl()));
         harness.open();
         return harness;
     }
 
-    private static List<ScoredEvent> scoreAll(Path models, List<FeaturizedEvent> inputs) throws Exception {
+    private static List<ModelOutput> scoreAll(Path models, List<FeaturizedEvent> inputs) throws Exception {
         try (var harness = harness(models)) {
             for (FeaturizedEvent input : inputs) {
                 harness.processElement(input, input.event.getEventTime());
@@ -61,7 +62,7 @@ class ScoreWithModelTest {
     void scoresEveryEventInOrderWithTheTrainedModel() throws Exception {
         Path models = TrainedModels.registry();
         List<FeaturizedEvent> inputs = realFeaturizedEvents(2_000);
-        List<ScoredEvent> out = scoreAll(models, inputs);
+        List<ModelOutput> out = scoreAll(models, inputs);
         assertThat(out).hasSize(inputs.size());
         float[][] rows = inputs.stream().map(i -> i.features).toArray(float[][]::new);
         float[] expected;
@@ -71,15 +72,17 @@ class ScoreWithModelTest {
             expected = direct.scoreNow(rows);
         }
         for (int i = 0; i < out.size(); i++) {
-            ScoredEvent scored = out.get(i);
-            assertThat(scored.input.event.getEventId()).isEqualTo(inputs.get(i).event.getEventId());
-            ModelResult result = scored.model(DecisionPolicy.PROPENSITY_MODEL);
+            ModelOutput scored = out.get(i);
+            assertThat(scored.eventId).isEqualTo(inputs.get(i).event.getEventId());
+            assertThat(scored.input).isNull();
+            ModelResult result = scored.result;
+            assertThat(result.model).isEqualTo(DecisionPolicy.PROPENSITY_MODEL);
             assertThat(result.status).isEqualTo(ModelStatus.OK);
             assertThat(result.version).isEqualTo(TrainedModels.VERSION);
             assertThat(result.score).isEqualTo(expected[i]).isBetween(0f, 1f);
         }
         // a real model separates users: scores are not all the same
-        assertThat(out.stream().map(s -> s.models[0].score).distinct().count()).isGreaterThan(20);
+        assertThat(out.stream().map(s -> s.result.score).distinct().count()).isGreaterThan(20);
     }
 
     @Test
@@ -88,15 +91,15 @@ class ScoreWithModelTest {
         float[] poisoned = inputs.get(150).features.clone();
         poisoned[0] = Float.POSITIVE_INFINITY;
         inputs.get(150).features = poisoned;
-        List<ScoredEvent> out = scoreAll(TrainedModels.registry(), inputs);
+        List<ModelOutput> out = scoreAll(TrainedModels.registry(), inputs);
         assertThat(out).hasSize(300);
-        assertThat(out.get(150).models[0].status).isEqualTo(ModelStatus.ERROR);
-        assertThat(out.stream().filter(s -> s.models[0].status == ModelStatus.OK).count()).isEqualTo(299);
+        assertThat(out.get(150).result.status).isEqualTo(ModelStatus.ERROR);
+        assertThat(out.stream().filter(s -> s.result.status == ModelStatus.OK).count()).isEqualTo(299);
     }
 
     @Test
     void missingModelFallsBackInsteadOfFailing(@TempDir Path empty) throws Exception {
-        ModelResult result = scoreAll(empty, realFeaturizedEvents(1)).get(0).models[0];
+        ModelResult result = scoreAll(empty, realFeaturizedEvents(1)).get(0).result;
         assertThat(result.status).isEqualTo(ModelStatus.UNAVAILABLE);
         assertThat(result.error).contains("no model 'propensity'");
     }
@@ -113,7 +116,7 @@ class ScoreWithModelTest {
         Path modelFile = target.resolve(TrainedModels.VERSION).resolve("propensity.json");
         Files.writeString(modelFile, Files.readString(modelFile).replaceFirst("\\d", "7"));
 
-        ModelResult result = scoreAll(copy, realFeaturizedEvents(1)).get(0).models[0];
+        ModelResult result = scoreAll(copy, realFeaturizedEvents(1)).get(0).result;
         assertThat(result.status).isEqualTo(ModelStatus.UNAVAILABLE);
         assertThat(result.error).contains("checksum");
     }
@@ -130,5 +133,7 @@ class ScoreWithModelTest {
     void messageTypesArePojos() {
         PojoTestUtils.assertSerializedAsPojoWithoutKryo(ModelResult.class);
         PojoTestUtils.assertSerializedAsPojoWithoutKryo(ScoredEvent.class);
+        PojoTestUtils.assertSerializedAsPojoWithoutKryo(ModelOutput.class);
+        PojoTestUtils.assertSerializedAsPojoWithoutKryo(JoinModelResults.PendingScores.class);
     }
 }

@@ -1,0 +1,20 @@
+package io.personalize.udfs.model;
+
+import io.personalize.udfs.features.FeaturizedEvent;
+import java.io.Serializable;
+import java.util.List;
+
+/** How one model reads its input: the rows to score, and what the scores mean. */
+public interface ModelInput<IN> extends Serializable {
+    /** The event the input is about. */
+    FeaturizedEvent event(IN input);
+
+    /** The model's input rows, or null when the model does not apply to this input. */
+    float[][] rows(IN input);
+
+    /** Fills in what the scores say on an OK result (which already holds model, version, latency). */
+    void interpret(IN input, float[] scores, ModelResult result);
+
+    /** The feature names the model must have been trained on (checked at load), or null to skip the check. */
+    List<String> featureNames();
+}

@@ -1,0 +1,32 @@
+package io.personalize.udfs.model;
+
+import io.personalize.udfs.features.FeaturizedEvent;
+
+/**
+ * One part of a decision's fan-in: either the featurized event itself ({@link #input}) or one
+ * model's answer about it ({@link #result}), joined back per event by {@code JoinModelResults}.
+ */
+public class ModelOutput {
+    public String eventId;
+    public String userId;
+    public FeaturizedEvent input;
+    public ModelResult result;
+
+    public ModelOutput() {}
+
+    public static ModelOutput input(FeaturizedEvent input) {
+        ModelOutput out = new ModelOutput();
+        out.eventId = input.event.getEventId();
+        out.userId = input.event.getUserId();
+        out.input = input;
+        return out;
+    }
+
+    public static ModelOutput result(FeaturizedEvent about, ModelResult result) {
+        ModelOutput out = new ModelOutput();
+        out.eventId = about.event.getEventId();
+        out.userId = about.event.getUserId();
+        out.result = result;
+        return out;
+    }
+}

@@ -1,0 +1,52 @@
+package io.personalize.udfs.recommend;
+
+import io.personalize.udfs.features.FeaturizedEvent;
+import io.personalize.udfs.model.ModelInput;
+import io.personalize.udfs.model.ModelResult;
+import java.util.List;
+
+/** The ranker scores every candidate; the result is the best {@code maxItems}, with their sources. */
+public final class RankerInput implements ModelInput<CandidateRequest> {
+    private static final long serialVersionUID = 1L;
+
+    public static final String SOURCE_HISTORY = "USER_HISTORY";
+    public static final String SOURCE_COOCCURRENCE = "CO_OCCURRENCE";
+    public static final String SOURCE_POPULAR = "POPULAR";
+
+    private final int maxItems;
+
+    public RankerInput(int maxItems) {
+        this.maxItems = maxItems;
+    }
+
+    @Override
+    public FeaturizedEvent event(CandidateRequest input) {
+        return input.input;
+    }
+
+    @Override
+    public float[][] rows(CandidateRequest input) {
+        return input.rows.length == 0 ? null : input.rows;
+    }
+
+    @Override
+    public void interpret(CandidateRequest input, float[] scores, ModelResult result) {
+        int[] chosen = input.candidates().select(scores, maxItems, Recommender.MIN_NEW_ITEMS);
+        result.items = new String[chosen.length];
+        result.itemScores = new float[chosen.length];
+        result.itemSources = new String[chosen.length];
+        for (int i = 0; i < chosen.length; i++) {
+            int c = chosen[i];
+            result.items[i] = input.items[c];
+            result.itemScores[i] = scores[c];
+            result.itemSources[i] = c < input.ownItems ? SOURCE_HISTORY
+                    : RecommendationCandidates.isCooccurring(input.rows[c]) ? SOURCE_COOCCURRENCE : SOURCE_POPULAR;
+        }
+        result.score = chosen.length == 0 ? Float.NaN : scores[chosen[0]];
+    }
+
+    @Override
+    public List<String> featureNames() {
+        return RecommendationCandidates.FEATURE_NAMES;
+    }
+}
