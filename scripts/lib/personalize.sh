@@ -41,7 +41,10 @@ run_tool() {
 }
 
 models_present() {
-  [[ -f "$MODELS_DIR/propensity/CURRENT" && -f "$MODELS_DIR/popularity/CURRENT" ]]
+  local model
+  for model in propensity churn sentiment segment recommend item-cooccurrence popularity; do
+    [[ -f "$MODELS_DIR/$model/CURRENT" ]] || return 1
+  done
 }
 
 ensure_models() {

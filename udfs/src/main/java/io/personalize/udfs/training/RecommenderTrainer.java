@@ -47,12 +47,16 @@ public final class RecommenderTrainer {
             int trainGroups, int trainRows, Map<String, RankingMetrics> firstOrderAfterCut,
             Map<String, RankingMetrics> allOrdersAfterCut, float maxServingDifference) {}
 
-    private record Order(long time, Set<String> items) {}
+    public record Order(long time, Set<String> items) {}
 
     private record TestPoint(RecommendationCandidates.Candidates candidates, Set<String> basket, Set<String> boughtBefore,
             List<String> repeatBaseline, List<String> knnBaseline, boolean firstAfterCut) {}
 
-    public Report train(ModelRegistry registry, String version, List<UserEvent> events, long cutMs) throws Exception {
+    private record Replay(List<float[]> trainRows, List<Float> trainLabels, List<Integer> trainGroupSizes,
+            List<TestPoint> test, CooccurrenceArtifact atCut) {}
+
+    /** Replays the events: training groups before the cut, test points (with baselines) from it on. */
+    private static Replay replay(List<UserEvent> events, long cutMs) {
         Map<String, List<Order>> orders = ordersByUser(events);
         RecommendationCandidates generator = Recommender.candidates();
         ItemCooccurrence.InMemory index = new ItemCooccurrence.InMemory(Recommender.TOP_ITEMS);
@@ -72,6 +76,16 @@ public final class RecommenderTrainer {
             }
             FeaturizedEvent featurized = FeaturizedEvent.of(e, features);
             String user = e.getUserId();
+            // the customer's history includes this event: the decision is made after it
+            if (e.getEventType() == EventType.PURCHASE && e.getItemId() != null) {
+                long[] counts = bought.computeIfAbsent(user, u -> new HashMap<>())
+                        .computeIfAbsent(e.getItemId(), item -> new long[2]);
+                counts[0]++;
+                counts[1] = i;
+                if (buyers.computeIfAbsent(e.getItemId(), item -> new HashSet<>()).add(user)) {
+                    popularSoFar.changed(e.getEventTime());
+                }
+            }
             if (e.getEventType() == EventType.PURCHASE && PropensityExamples.endsOrder(events, i)) {
                 int done = ordersDone.merge(user, 1, Integer::sum);
                 List<Order> userOrders = orders.get(user);
@@ -92,15 +106,6 @@ public final class RecommenderTrainer {
                     }
                 }
             }
-            if (e.getEventType() == EventType.PURCHASE && e.getItemId() != null) {
-                long[] counts = bought.computeIfAbsent(user, u -> new HashMap<>())
-                        .computeIfAbsent(e.getItemId(), item -> new long[2]);
-                counts[0]++;
-                counts[1] = i;
-                if (buyers.computeIfAbsent(e.getItemId(), item -> new HashSet<>()).add(user)) {
-                    popularSoFar.changed(e.getEventTime());
-                }
-            }
             CooccurrenceUpdate update = ItemCooccurrence.updateFor(featurized);
             if (update != null) {
                 index.apply(update);
@@ -109,7 +114,31 @@ public final class RecommenderTrainer {
         if (atCut[0] == null) {
             atCut[0] = snapshot(index, cutMs);
         }
+        return new Replay(trainRows, trainLabels, trainGroupSizes, test, atCut[0]);
+    }
 
+    /** The two baselines on the orders from the cut on: the first after it per customer, and every one. */
+    public static Map<String, Map<String, RankingMetrics>> baselines(List<UserEvent> events, long cutMs) {
+        Map<String, RankingMetrics> first = newMetrics();
+        Map<String, RankingMetrics> all = newMetrics();
+        first.remove("ranker");
+        all.remove("ranker");
+        for (TestPoint point : replay(events, cutMs).test()) {
+            for (Map<String, RankingMetrics> metrics : point.firstAfterCut() ? List.of(first, all) : List.of(all)) {
+                metrics.get("repeat_then_popular").add(point.repeatBaseline(), point.basket(), point.boughtBefore());
+                metrics.get("item_knn").add(point.knnBaseline(), point.basket(), point.boughtBefore());
+            }
+        }
+        return Map.of("first_order_after_cut", first, "every_order_after_cut", all);
+    }
+
+    public Report train(ModelRegistry registry, String version, List<UserEvent> events, long cutMs) throws Exception {
+        Replay replay = replay(events, cutMs);
+        List<float[]> trainRows = replay.trainRows();
+        List<Float> trainLabels = replay.trainLabels();
+        List<Integer> trainGroupSizes = replay.trainGroupSizes();
+        List<TestPoint> test = replay.test();
+        CooccurrenceArtifact[] atCut = {replay.atCut()};
         Map<String, Object> params = XgbTraining.params("rank:ndcg", "ndcg@20", 6);
         DMatrix trainMatrix = XgbTraining.matrix(trainRows, trainLabels, RecommendationCandidates.WIDTH);
         trainMatrix.setGroup(trainGroupSizes.stream().mapToInt(Integer::intValue).toArray());
@@ -279,7 +308,8 @@ public final class RecommenderTrainer {
         }
     }
 
-    static Map<String, List<Order>> ordersByUser(List<UserEvent> events) {
+    /** Each customer's orders (invoices) in time order, with their items. */
+    public static Map<String, List<Order>> ordersByUser(List<UserEvent> events) {
         Map<String, List<Order>> orders = new HashMap<>();
         Map<String, String> lastSession = new HashMap<>();
         for (UserEvent e : events) {

@@ -1,0 +1,77 @@
+package io.personalize.udfs.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.personalize.schema.EventType;
+import io.personalize.schema.ModelStatus;
+import io.personalize.schema.UserEvent;
+import io.personalize.udfs.features.FeatureUpdater;
+import io.personalize.udfs.features.FeaturizedEvent;
+import io.personalize.udfs.features.UserFeatures;
+import java.util.List;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.Test;
+
+class JoinModelResultsTest {
+    private static final List<String> MODELS = List.of("a", "b");
+
+    private static FeaturizedEvent event(String id) {
+        UserEvent e = UserEvent.newBuilder().setEventId(id).setUserId("u").setEventType(EventType.VIEW)
+                .setEventTime(1_000).setItemId("i").build();
+        UserFeatures f = new UserFeatures();
+        FeatureUpdater.apply(f, e);
+        return FeaturizedEvent.of(e, f);
+    }
+
+    private static KeyedOneInputStreamOperatorTestHarness<String, ModelOutput, ScoredEvent> harness() throws Exception {
+        var harness = new KeyedOneInputStreamOperatorTestHarness<>(
+                new KeyedProcessOperator<>(new JoinModelResults(MODELS, 5_000)), (ModelOutput p) -> p.userId, Types.STRING);
+        harness.open();
+        return harness;
+    }
+
+    @Test
+    void emitsEachEventOnceEveryModelAnsweredInModelOrderAndForgetsIt() throws Exception {
+        FeaturizedEvent e1 = event("e1");
+        FeaturizedEvent e2 = event("e2");
+        try (var harness = harness()) {
+            harness.processElement(ModelOutput.result(e1, ModelResult.ok("b", "v1", 0.2f, 1)), 0);
+            harness.processElement(ModelOutput.result(e2, ModelResult.ok("a", "v1", 0.7f, 1)), 0);
+            harness.processElement(ModelOutput.input(e1), 0);
+            assertThat(harness.extractOutputValues()).isEmpty();
+            harness.processElement(ModelOutput.result(e1, ModelResult.ok("a", "v1", 0.9f, 1)), 0);
+            harness.processElement(ModelOutput.input(e2), 0);
+            harness.processElement(ModelOutput.result(e2, ModelResult.failed("b", "v1", ModelStatus.ERROR, "x", 1)), 0);
+
+            List<ScoredEvent> out = harness.extractOutputValues();
+            assertThat(out).hasSize(2);
+            assertThat(out.get(0).input.event.getEventId()).isEqualTo("e1");
+            assertThat(out.get(0).models).extracting(r -> r.model).containsExactly("a", "b");
+            assertThat(out.get(0).model("a").score).isEqualTo(0.9f);
+            assertThat(out.get(1).model("b").status).isEqualTo(ModelStatus.ERROR);
+            assertThat(harness.numKeyedStateEntries()).isZero();
+            assertThat(harness.numProcessingTimeTimers()).isZero();
+        }
+    }
+
+    @Test
+    void aMissingResultTimesOutAndTheEventGoesOnWithoutIt() throws Exception {
+        FeaturizedEvent e1 = event("e1");
+        try (var harness = harness()) {
+            harness.setProcessingTime(0);
+            harness.processElement(ModelOutput.input(e1), 0);
+            harness.processElement(ModelOutput.result(e1, ModelResult.ok("a", "v1", 0.4f, 1)), 0);
+            assertThat(harness.numProcessingTimeTimers()).isEqualTo(1);
+            harness.setProcessingTime(5_000);
+
+            List<ScoredEvent> out = harness.extractOutputValues();
+            assertThat(out).hasSize(1);
+            assertThat(out.get(0).model("a").isOk()).isTrue();
+            assertThat(out.get(0).model("b").status).isEqualTo(ModelStatus.TIMEOUT);
+            assertThat(out.get(0).model("b").error).contains("no result reached the join");
+            assertThat(harness.numKeyedStateEntries()).isZero();
+        }
+    }
+}
