@@ -239,7 +239,8 @@ public final class PersonalizationJob {
                 ? parts.keyBy(user)
                 // every branch runs chained in the feature operator's subtask: parts are still in the user's key group
                 : DataStreamUtils.reinterpretAsKeyedStream(parts, user);
-        long joinTimeoutMs = 2 * settings.get(JobSettings.MODEL_TIMEOUT).toMillis() + 1_000;
+        // a backstop only: every branch answers within its timeout, but a checkpoint alignment can hold one back
+        long joinTimeoutMs = Math.max(10_000, 4 * settings.get(JobSettings.MODEL_TIMEOUT).toMillis());
         return partsByUser
                 .process(new JoinModelResults(DecisionPolicy.MODELS, joinTimeoutMs))
                 .uid("join-model-results").name("join-model-results");

@@ -10,24 +10,32 @@ import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
 /**
  * The fan-in: keyed by user, collects the featurized event and every model's result for it, and
  * emits them together once all {@code models} have answered. Each model branch completes every
- * event itself (timeouts and errors included), so this waits only for slow branches; if some
- * result is still missing after {@code joinTimeoutMs} the event goes on without it, marked TIMEOUT.
+ * event itself (timeouts and errors included), so this waits only for slow branches (a checkpoint
+ * alignment can hold one branch back). If a result is still missing {@code joinTimeoutMs} after
+ * the first part, the event goes on without it, marked TIMEOUT; an event is never dropped: without
+ * its featurized input the join keeps waiting, and at the end of a bounded input (the final
+ * watermark) everything still pending goes out. Results that arrive after their event went out are
+ * dropped after {@link #ORPHAN_MS} and counted.
  */
 public class JoinModelResults extends KeyedProcessFunction<String, ModelOutput, ScoredEvent> {
     private static final long serialVersionUID = 1L;
 
     public static final String PENDING_STATE = "pending-model-results";
+    /** How long results whose event never shows up (it already went out) are kept. */
+    public static final long ORPHAN_MS = 10 * 60 * 1000L;
 
     private final List<String> models;
     private final long joinTimeoutMs;
     private transient MapState<String, PendingScores> pending;
     private transient Counter incompleteJoins;
+    private transient Counter orphanedResults;
 
     public JoinModelResults(List<String> models, long joinTimeoutMs) {
         this.models = List.copyOf(models);
@@ -39,6 +47,7 @@ public class JoinModelResults extends KeyedProcessFunction<String, ModelOutput, 
         public io.personalize.udfs.features.FeaturizedEvent input;
         public ModelResult[] results = new ModelResult[0];
         public long deadline;
+        public long firstSeen;
 
         public PendingScores() {}
     }
@@ -48,6 +57,7 @@ public class JoinModelResults extends KeyedProcessFunction<String, ModelOutput, 
         pending = getRuntimeContext().getMapState(
                 new MapStateDescriptor<>(PENDING_STATE, Types.STRING, TypeInformation.of(PendingScores.class)));
         incompleteJoins = getRuntimeContext().getMetricGroup().counter("incompleteModelJoins");
+        orphanedResults = getRuntimeContext().getMetricGroup().counter("orphanedModelResults");
     }
 
     @Override
@@ -55,8 +65,11 @@ public class JoinModelResults extends KeyedProcessFunction<String, ModelOutput, 
         PendingScores scores = pending.get(part.eventId);
         if (scores == null) {
             scores = new PendingScores();
-            scores.deadline = ctx.timerService().currentProcessingTime() + joinTimeoutMs;
+            scores.firstSeen = ctx.timerService().currentProcessingTime();
+            scores.deadline = scores.firstSeen + joinTimeoutMs;
             ctx.timerService().registerProcessingTimeTimer(scores.deadline);
+            // fires only with the final watermark of a bounded input, where processing-time timers do not
+            ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
         }
         if (part.input != null) {
             scores.input = part.input;
@@ -67,6 +80,9 @@ public class JoinModelResults extends KeyedProcessFunction<String, ModelOutput, 
         if (scores.input != null && scores.results.length >= models.size()) {
             pending.remove(part.eventId);
             ctx.timerService().deleteProcessingTimeTimer(scores.deadline);
+            if (pending.isEmpty()) {
+                ctx.timerService().deleteEventTimeTimer(Long.MAX_VALUE); // no timer stays behind per user
+            }
             out.collect(new ScoredEvent(scores.input, inModelOrder(scores.results)));
         } else {
             pending.put(part.eventId, scores);
@@ -75,19 +91,31 @@ public class JoinModelResults extends KeyedProcessFunction<String, ModelOutput, 
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<ScoredEvent> out) throws Exception {
-        List<String> expired = new ArrayList<>();
+        boolean endOfInput = ctx.timeDomain() == TimeDomain.EVENT_TIME;
+        long now = ctx.timerService().currentProcessingTime();
+        List<String> due = new ArrayList<>();
         for (var entry : pending.entries()) {
-            if (entry.getValue().deadline <= timestamp) {
-                expired.add(entry.getKey());
+            if (endOfInput || entry.getValue().deadline <= timestamp) {
+                due.add(entry.getKey());
             }
         }
-        for (String eventId : expired) {
+        for (String eventId : due) {
             PendingScores scores = pending.get(eventId);
-            pending.remove(eventId);
-            incompleteJoins.inc();
             if (scores.input != null) {
+                pending.remove(eventId);
+                incompleteJoins.inc();
                 out.collect(new ScoredEvent(scores.input, inModelOrder(withMissing(scores.results))));
+            } else if (endOfInput || now - scores.firstSeen >= ORPHAN_MS) {
+                pending.remove(eventId);
+                orphanedResults.inc(scores.results.length);
+            } else {
+                scores.deadline = now + joinTimeoutMs; // the event itself is still on its way
+                ctx.timerService().registerProcessingTimeTimer(scores.deadline);
+                pending.put(eventId, scores);
             }
+        }
+        if (!endOfInput && pending.isEmpty()) {
+            ctx.timerService().deleteEventTimeTimer(Long.MAX_VALUE);
         }
     }
 

@@ -53,6 +53,7 @@ class JoinModelResultsTest {
             assertThat(out.get(1).model("b").status).isEqualTo(ModelStatus.ERROR);
             assertThat(harness.numKeyedStateEntries()).isZero();
             assertThat(harness.numProcessingTimeTimers()).isZero();
+            assertThat(harness.numEventTimeTimers()).isZero();
         }
     }
 
@@ -71,6 +72,30 @@ class JoinModelResultsTest {
             assertThat(out.get(0).model("a").isOk()).isTrue();
             assertThat(out.get(0).model("b").status).isEqualTo(ModelStatus.TIMEOUT);
             assertThat(out.get(0).model("b").error).contains("no result reached the join");
+            assertThat(harness.numKeyedStateEntries()).isZero();
+            assertThat(harness.numEventTimeTimers()).isZero();
+        }
+    }
+
+    @Test
+    void anEventWhoseInputIsLateIsStillDecidedAndTheEndOfInputFlushesEverything() throws Exception {
+        FeaturizedEvent e1 = event("e1");
+        FeaturizedEvent e2 = event("e2");
+        try (var harness = harness()) {
+            harness.setProcessingTime(0);
+            harness.processElement(ModelOutput.result(e1, ModelResult.ok("a", "v1", 0.4f, 1)), 0);
+            harness.setProcessingTime(5_000); // e1's input is held back (e.g. checkpoint alignment): keep waiting
+            assertThat(harness.extractOutputValues()).isEmpty();
+            assertThat(harness.numKeyedStateEntries()).isPositive();
+            harness.processElement(ModelOutput.input(e1), 0);
+            harness.processElement(ModelOutput.input(e2), 0);
+            harness.processElement(ModelOutput.result(e2, ModelResult.ok("b", "v1", 0.1f, 1)), 0);
+
+            harness.processWatermark(Long.MAX_VALUE); // a bounded input ends: nothing stays behind
+            List<ScoredEvent> out = harness.extractOutputValues();
+            assertThat(out).extracting(s -> s.input.event.getEventId()).containsExactlyInAnyOrder("e1", "e2");
+            assertThat(out.stream().filter(s -> s.input.event.getEventId().equals("e1")).findFirst().orElseThrow()
+                    .model("b").status).isEqualTo(ModelStatus.TIMEOUT);
             assertThat(harness.numKeyedStateEntries()).isZero();
         }
     }
