@@ -51,11 +51,6 @@ public final class BatchingScorer implements AutoCloseable {
         return new BatchingScorer(criteria.loadModel(), maxBatch, queueCapacity, batchSizeListener, threadName);
     }
 
-    /** Completes with the row's score, or exceptionally when the queue is full or the model fails. */
-    public CompletableFuture<Float> score(float[] row) {
-        return scoreRows(new float[][] {row}).thenApply(scores -> scores[0]);
-    }
-
     /**
      * Completes with one score per row, or exceptionally when the queue is full or the model fails.
      * The rows of one request always go into the same batch.

@@ -25,4 +25,22 @@ public class ModelMetadata {
     public Map<String, String> params;
 
     public ModelMetadata() {}
+
+    /** A new version's metadata, created now; the file and checksum are filled in when it is written. */
+    public static ModelMetadata of(String name, String version, String engine, String trainingData) {
+        ModelMetadata m = new ModelMetadata();
+        m.name = name;
+        m.version = version;
+        m.engine = engine;
+        m.trainingData = trainingData;
+        m.createdAt = java.time.Instant.now().toString();
+        return m;
+    }
+
+    /** Records the event-time range the model was trained on (epoch ms). */
+    public ModelMetadata trainedBetween(long fromMs, long untilMs) {
+        trainedFrom = java.time.Instant.ofEpochMilli(fromMs).toString();
+        trainedUntil = java.time.Instant.ofEpochMilli(untilMs).toString();
+        return this;
+    }
 }

@@ -8,7 +8,6 @@ import io.personalize.udfs.model.ModelMetadata;
 import io.personalize.udfs.model.ModelRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -98,8 +97,8 @@ public final class DefaultModelTrainer {
         Path file = registry.versionDir(name, version).resolve(name + ".json");
         booster.saveModel(file.toString());
         booster.dispose();
-        ModelMetadata metadata = XgbTraining.metadata(name, version, "XGBoost", dataName,
-                events.get(0).getEventTime(), cutMs);
+        ModelMetadata metadata = ModelMetadata.of(name, version, "XGBoost", dataName)
+                .trainedBetween(events.get(0).getEventTime(), cutMs);
         metadata.featureNames = FeatureVector.NAMES;
         metadata.metrics = new LinkedHashMap<>();
         metadata.metrics.put("test_auc", auc);
@@ -118,6 +117,15 @@ public final class DefaultModelTrainer {
                 maxDifference);
     }
 
+    /** Items by how many distinct customers bought them, most first (ties by item id), at most {@code limit}. */
+    static java.util.stream.Stream<Map.Entry<String, Set<String>>> byDistinctBuyers(Map<String, Set<String>> buyers,
+            long limit) {
+        return buyers.entrySet().stream()
+                .sorted(Map.Entry.<String, Set<String>>comparingByValue((a, b) -> Integer.compare(b.size(), a.size()))
+                        .thenComparing(Map.Entry.comparingByKey()))
+                .limit(limit);
+    }
+
     public int publishPopularity(ModelRegistry registry, String version, List<UserEvent> events, long cutMs)
             throws Exception {
         Map<String, Set<String>> buyers = new HashMap<>();
@@ -126,23 +134,14 @@ public final class DefaultModelTrainer {
                 buyers.computeIfAbsent(e.getItemId(), item -> new HashSet<>()).add(e.getUserId());
             }
         }
-        List<PopularItems.Entry> ranking = buyers.entrySet().stream()
-                .sorted(Map.Entry.<String, Set<String>>comparingByValue((a, b) -> Integer.compare(b.size(), a.size()))
-                        .thenComparing(Map.Entry.comparingByKey()))
-                .limit(popularItems)
+        List<PopularItems.Entry> ranking = byDistinctBuyers(buyers, popularItems)
                 .map(entry -> new PopularItems.Entry(entry.getKey(), entry.getValue().size()))
                 .toList();
         Path dir = registry.versionDir(PopularItems.MODEL_NAME, version);
         Path file = dir.resolve("popular-items.json");
         ModelRegistry.json().writeValue(file.toFile(), ranking);
-        ModelMetadata metadata = new ModelMetadata();
-        metadata.name = PopularItems.MODEL_NAME;
-        metadata.version = version;
-        metadata.engine = "table";
-        metadata.trainingData = dataName;
-        metadata.trainedFrom = Instant.ofEpochMilli(events.get(0).getEventTime()).toString();
-        metadata.trainedUntil = Instant.ofEpochMilli(cutMs).toString();
-        metadata.createdAt = Instant.now().toString();
+        ModelMetadata metadata = ModelMetadata.of(PopularItems.MODEL_NAME, version, "table", dataName)
+                .trainedBetween(events.get(0).getEventTime(), cutMs);
         metadata.params = Map.of("rank_by", "distinct buyers before the cut");
         registry.publish(metadata, file);
         return buyers.size();

@@ -170,8 +170,8 @@ public final class RecommenderTrainer {
         Path indexDir = registry.versionDir(Recommender.COOCCURRENCE_MODEL, version);
         Path indexFile = indexDir.resolve("cooccurrence.json.gz");
         atCut[0].write(indexFile);
-        ModelMetadata indexMetadata = XgbTraining.metadata(Recommender.COOCCURRENCE_MODEL, version, "table", dataName,
-                events.get(0).getEventTime(), cutMs);
+        ModelMetadata indexMetadata = ModelMetadata.of(Recommender.COOCCURRENCE_MODEL, version, "table", dataName)
+                .trainedBetween(events.get(0).getEventTime(), cutMs);
         indexMetadata.params = Map.of("max_neighbors", Integer.toString(ItemNeighbors.MAX_NEIGHBORS),
                 "top_items", Integer.toString(Recommender.TOP_ITEMS),
                 "items", Integer.toString(atCut[0].items.size()),
@@ -181,8 +181,8 @@ public final class RecommenderTrainer {
         Path rankerDir = registry.versionDir(Recommender.RANKER_MODEL, version);
         Path rankerFile = rankerDir.resolve(Recommender.RANKER_MODEL + ".json");
         booster.saveModel(rankerFile.toString());
-        ModelMetadata rankerMetadata = XgbTraining.metadata(Recommender.RANKER_MODEL, version, "XGBoost", dataName,
-                events.get(0).getEventTime(), cutMs);
+        ModelMetadata rankerMetadata = ModelMetadata.of(Recommender.RANKER_MODEL, version, "XGBoost", dataName)
+                .trainedBetween(events.get(0).getEventTime(), cutMs);
         rankerMetadata.featureNames = RecommendationCandidates.FEATURE_NAMES;
         rankerMetadata.metrics = new LinkedHashMap<>();
         put(rankerMetadata.metrics, "first_order_after_cut", first);
@@ -289,10 +289,7 @@ public final class RecommenderTrainer {
 
         List<String> fill(List<String> ranked) {
             if (computedDay != latestDay) {
-                top = buyers.entrySet().stream()
-                        .sorted((a, b) -> a.getValue().size() != b.getValue().size()
-                                ? Integer.compare(b.getValue().size(), a.getValue().size()) : a.getKey().compareTo(b.getKey()))
-                        .limit(2L * K).map(Map.Entry::getKey).toList();
+                top = DefaultModelTrainer.byDistinctBuyers(buyers, 2L * K).map(Map.Entry::getKey).toList();
                 computedDay = latestDay;
             }
             Set<String> seen = new HashSet<>(ranked);

@@ -63,8 +63,8 @@ public final class SegmentTrainer {
             }
         }
         List<SegmentQuality> quality = new ArrayList<>();
-        ModelMetadata metadata = XgbTraining.metadata(CustomerSegments.MODEL, version, "table", dataName,
-                events.get(0).getEventTime(), cutMs);
+        ModelMetadata metadata = ModelMetadata.of(CustomerSegments.MODEL, version, "table", dataName)
+                .trainedBetween(events.get(0).getEventTime(), cutMs);
         metadata.featureNames = CustomerSegments.FEATURES;
         metadata.metrics = new LinkedHashMap<>();
         for (int s = 0; s < customers.length; s++) {

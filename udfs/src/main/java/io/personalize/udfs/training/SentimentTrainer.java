@@ -75,10 +75,7 @@ public final class SentimentTrainer {
         Path file = registry.versionDir(SentimentFeatures.MODEL, version).resolve(SentimentFeatures.MODEL + ".json");
         booster.saveModel(file.toString());
         booster.dispose();
-        ModelMetadata metadata = XgbTraining.metadata(SentimentFeatures.MODEL, version, "XGBoost",
-                String.join(",", sources), 0, 0);
-        metadata.trainedFrom = null;
-        metadata.trainedUntil = null;
+        ModelMetadata metadata = ModelMetadata.of(SentimentFeatures.MODEL, version, "XGBoost", String.join(",", sources));
         metadata.featureNames = SentimentFeatures.featureNames();
         metadata.metrics = new java.util.LinkedHashMap<>();
         metadata.metrics.put("test_accuracy", accuracy);

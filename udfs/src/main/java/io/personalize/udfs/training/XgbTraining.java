@@ -3,7 +3,6 @@ package io.personalize.udfs.training;
 import io.personalize.udfs.model.BatchingScorer;
 import io.personalize.udfs.model.ModelMetadata;
 import io.personalize.udfs.model.ModelRegistry;
-import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -63,18 +62,6 @@ public final class XgbTraining {
         }
     }
 
-    public static ModelMetadata metadata(String name, String version, String engine, String dataName,
-            long trainedFrom, long trainedUntil) {
-        ModelMetadata m = new ModelMetadata();
-        m.name = name;
-        m.version = version;
-        m.engine = engine;
-        m.trainingData = dataName;
-        m.trainedFrom = Instant.ofEpochMilli(trainedFrom).toString();
-        m.trainedUntil = Instant.ofEpochMilli(trainedUntil).toString();
-        m.createdAt = Instant.now().toString();
-        return m;
-    }
 
     public static void recordParams(ModelMetadata metadata, Map<String, Object> params, int rounds) {
         metadata.params = new LinkedHashMap<>();
