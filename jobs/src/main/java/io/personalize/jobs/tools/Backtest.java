@@ -10,6 +10,7 @@ import io.personalize.schema.PersonalizationDecision;
 import io.personalize.schema.ScoredItem;
 import io.personalize.schema.UserEvent;
 import io.personalize.udfs.recommend.Recommender;
+import io.personalize.udfs.training.CustomerOrders;
 import io.personalize.udfs.training.OnlineRetailEvents;
 import io.personalize.udfs.training.RankingMetrics;
 import io.personalize.udfs.training.RecommenderTrainer;
@@ -170,22 +171,20 @@ public final class Backtest implements Callable<Integer> {
                 ? Long.compare(a.eventTime(), b.eventTime()) : Long.compare(a.line(), b.line())));
         RankingMetrics first = new RankingMetrics(RecommenderTrainer.K);
         RankingMetrics all = new RankingMetrics(RecommenderTrainer.K);
-        RecommenderTrainer.ordersByUser(events).forEach((user, orders) -> {
+        CustomerOrders.byUser(events).forEach((user, orders) -> {
             Set<String> before = new HashSet<>();
             List<Decision> decisions = byUser.getOrDefault(user, List.of());
+            int seen = 0; // decisions made before the next order; both lists are in time order
             for (int k = 0; k + 1 < orders.size(); k++) {
                 before.addAll(orders.get(k).items());
-                RecommenderTrainer.Order next = orders.get(k + 1);
+                CustomerOrders.Order next = orders.get(k + 1);
+                while (seen < decisions.size() && decisions.get(seen).eventTime() < next.time()) {
+                    seen++;
+                }
                 if (next.time() < cutMs) {
                     continue;
                 }
-                Decision last = null;
-                for (Decision d : decisions) {
-                    if (d.eventTime() < next.time()) {
-                        last = d;
-                    }
-                }
-                List<String> ranked = last == null ? List.of() : last.items();
+                List<String> ranked = seen == 0 ? List.of() : decisions.get(seen - 1).items();
                 all.add(ranked, next.items(), before);
                 if (orders.get(k).time() < cutMs) {
                     first.add(ranked, next.items(), before);

@@ -26,7 +26,7 @@ public final class PropensityExamples {
         long dataEnd = eventsInTimeOrder.get(eventsInTimeOrder.size() - 1).getEventTime();
         PropensityExamples examples = new PropensityExamples();
         OfflineFeatures.replay(eventsInTimeOrder, (i, e, features, vector) -> {
-            if (e.getEventType() != EventType.PURCHASE || !endsOrder(eventsInTimeOrder, i)) {
+            if (e.getEventType() != EventType.PURCHASE || !CustomerOrders.endsOrder(eventsInTimeOrder, i)) {
                 return;
             }
             long t = e.getEventTime();
@@ -40,36 +40,14 @@ public final class PropensityExamples {
         return examples;
     }
 
-    /** True when the next event is not a line of the same order (same user and session). */
-    static boolean endsOrder(List<UserEvent> events, int i) {
-        if (i + 1 >= events.size()) {
-            return true;
-        }
-        UserEvent e = events.get(i);
-        UserEvent next = events.get(i + 1);
-        return !(next.getUserId().equals(e.getUserId()) && next.getEventType() == EventType.PURCHASE
-                && java.util.Objects.equals(next.getSessionId(), e.getSessionId()));
-    }
-
     private static Map<String, long[]> orderTimesByUser(List<UserEvent> events) {
-        Map<String, List<Long>> times = new HashMap<>();
-        Map<String, String> lastSession = new HashMap<>();
-        for (UserEvent e : events) {
-            if (e.getEventType() != EventType.PURCHASE) {
-                continue;
-            }
-            String session = e.getSessionId() != null ? e.getSessionId() : Long.toString(e.getEventTime());
-            if (!session.equals(lastSession.put(e.getUserId(), session))) {
-                times.computeIfAbsent(e.getUserId(), u -> new ArrayList<>()).add(e.getEventTime());
-            }
-        }
-        Map<String, long[]> sorted = new HashMap<>();
-        times.forEach((user, list) -> {
-            long[] a = list.stream().mapToLong(Long::longValue).toArray();
-            Arrays.sort(a);
-            sorted.put(user, a);
+        Map<String, long[]> times = new HashMap<>();
+        CustomerOrders.byUser(events).forEach((user, orders) -> {
+            long[] t = orders.stream().mapToLong(CustomerOrders.Order::time).toArray();
+            Arrays.sort(t);
+            times.put(user, t);
         });
-        return sorted;
+        return times;
     }
 
     public static boolean ordersAgainWithin(long[] orderTimes, long t, long horizonMs) {

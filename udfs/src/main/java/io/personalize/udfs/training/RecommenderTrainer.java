@@ -12,6 +12,7 @@ import io.personalize.udfs.recommend.ItemNeighbors;
 import io.personalize.udfs.recommend.RecommendationCandidates;
 import io.personalize.udfs.recommend.Recommender;
 import io.personalize.udfs.recommend.TopItems;
+import io.personalize.udfs.training.CustomerOrders.Order;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -19,7 +20,6 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import ml.dmlc.xgboost4j.java.Booster;
 import ml.dmlc.xgboost4j.java.DMatrix;
@@ -47,8 +47,6 @@ public final class RecommenderTrainer {
             int trainGroups, int trainRows, Map<String, RankingMetrics> firstOrderAfterCut,
             Map<String, RankingMetrics> allOrdersAfterCut, float maxServingDifference) {}
 
-    public record Order(long time, Set<String> items) {}
-
     private record TestPoint(RecommendationCandidates.Candidates candidates, Set<String> basket, Set<String> boughtBefore,
             List<String> repeatBaseline, List<String> knnBaseline, boolean firstAfterCut) {}
 
@@ -57,7 +55,7 @@ public final class RecommenderTrainer {
 
     /** Replays the events: training groups before the cut, test points (with baselines) from it on. */
     private static Replay replay(List<UserEvent> events, long cutMs) {
-        Map<String, List<Order>> orders = ordersByUser(events);
+        Map<String, List<Order>> orders = CustomerOrders.byUser(events);
         RecommendationCandidates generator = Recommender.candidates();
         ItemCooccurrence.InMemory index = new ItemCooccurrence.InMemory(Recommender.TOP_ITEMS);
         Map<String, Integer> ordersDone = new HashMap<>();
@@ -86,7 +84,7 @@ public final class RecommenderTrainer {
                     popularSoFar.changed(e.getEventTime());
                 }
             }
-            if (e.getEventType() == EventType.PURCHASE && PropensityExamples.endsOrder(events, i)) {
+            if (e.getEventType() == EventType.PURCHASE && CustomerOrders.endsOrder(events, i)) {
                 int done = ordersDone.merge(user, 1, Integer::sum);
                 List<Order> userOrders = orders.get(user);
                 if (done < userOrders.size()) {
@@ -305,23 +303,6 @@ public final class RecommenderTrainer {
         }
     }
 
-    /** Each customer's orders (invoices) in time order, with their items. */
-    public static Map<String, List<Order>> ordersByUser(List<UserEvent> events) {
-        Map<String, List<Order>> orders = new HashMap<>();
-        Map<String, String> lastSession = new HashMap<>();
-        for (UserEvent e : events) {
-            if (e.getEventType() != EventType.PURCHASE || e.getItemId() == null) {
-                continue;
-            }
-            String session = e.getSessionId() != null ? e.getSessionId() : Long.toString(e.getEventTime());
-            List<Order> userOrders = orders.computeIfAbsent(e.getUserId(), u -> new ArrayList<>());
-            if (!Objects.equals(session, lastSession.put(e.getUserId(), session))) {
-                userOrders.add(new Order(e.getEventTime(), new HashSet<>()));
-            }
-            userOrders.get(userOrders.size() - 1).items().add(e.getItemId());
-        }
-        return orders;
-    }
 
 
 
