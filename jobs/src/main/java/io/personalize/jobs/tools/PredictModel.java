@@ -12,11 +12,12 @@ import io.personalize.udfs.ingest.DecodedEvent;
 import io.personalize.udfs.ingest.EventFileFormat;
 import io.personalize.udfs.model.BatchingScorer;
 import io.personalize.udfs.model.ModelRegistry;
-import io.personalize.udfs.recommend.CooccurrenceArtifact;
+import io.personalize.udfs.recommend.CooccurrenceSinceCut;
 import io.personalize.udfs.recommend.CooccurrenceUpdate;
 import io.personalize.udfs.recommend.ItemCooccurrence;
 import io.personalize.udfs.recommend.RecommendationCandidates;
 import io.personalize.udfs.recommend.Recommender;
+import io.personalize.udfs.recommend.TopItems;
 import io.personalize.udfs.segment.CustomerSegments;
 import io.personalize.udfs.sentiment.SentimentFeatures;
 import java.io.PrintStream;
@@ -100,9 +101,9 @@ public final class PredictModel implements Callable<Integer> {
                 : segment ? CustomerSegments.FEATURES : FeatureVector.NAMES);
         CustomerSegments segments = segment ? CustomerSegments.read(version.file()) : null;
         BatchingScorer scorer = segment ? null : BatchingScorer.open(version, 4096, 1, n -> { }, "predict");
-        CooccurrenceArtifact base = recommend
-                ? CooccurrenceArtifact.read(registry.current(Recommender.COOCCURRENCE_MODEL, null).file()) : null;
+        CooccurrenceSinceCut cooccurrence = recommend ? CooccurrenceSinceCut.loadCurrent(modelsDir) : null;
         ItemCooccurrence.InMemory counted = new ItemCooccurrence.InMemory(Recommender.TOP_ITEMS);
+        TopItems top = null;
         RecommendationCandidates generator = Recommender.candidates();
         Map<String, UserFeatures> users = new HashMap<>();
         long scored = 0;
@@ -129,8 +130,8 @@ public final class PredictModel implements Callable<Integer> {
                     int s = segments.segmentOf(featurized.features);
                     line.put("segment", CustomerSegments.NAMES.get(s));
                 } else if (recommend) {
-                    var view = ItemCooccurrence.sum(base.index(), counted);
-                    var candidates = generator.generate(featurized, view, counted.top.size() > 0 ? counted.top : base.top);
+                    var candidates = generator.generate(featurized, cooccurrence.view(counted),
+                            cooccurrence.popular(top));
                     var items = line.putArray("items");
                     if (candidates.size() > 0) {
                         float[] scores = scorer.scoreNow(candidates.rows());
@@ -139,8 +140,8 @@ public final class PredictModel implements Callable<Integer> {
                         }
                     }
                     CooccurrenceUpdate update = ItemCooccurrence.updateFor(featurized);
-                    if (update != null && update.eventTime >= base.countedUntil) {
-                        counted.apply(update);
+                    if (update != null && !cooccurrence.alreadyCounted(update)) {
+                        top = cooccurrence.count(counted, top, update);
                     }
                 } else {
                     line.put("score", scorer.scoreNow(new float[][] {featurized.features})[0]);

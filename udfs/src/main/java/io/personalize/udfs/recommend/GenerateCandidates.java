@@ -1,7 +1,6 @@
 package io.personalize.udfs.recommend;
 
 import io.personalize.udfs.features.FeaturizedEvent;
-import io.personalize.udfs.model.ModelRegistry;
 import java.nio.file.Path;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.BroadcastState;
@@ -34,8 +33,7 @@ public class GenerateCandidates extends BroadcastProcessFunction<FeaturizedEvent
     private static final String TOP = "top";
 
     private final String modelsDir;
-    private transient CooccurrenceArtifact base;
-    private transient ItemCooccurrence.InMemory baseIndex;
+    private transient CooccurrenceSinceCut cooccurrence;
     private transient RecommendationCandidates generator;
     private transient Counter updatesCounted;
     private transient Counter updatesAlreadyInBase;
@@ -48,16 +46,13 @@ public class GenerateCandidates extends BroadcastProcessFunction<FeaturizedEvent
     public void open(OpenContext openContext) {
         generator = Recommender.candidates();
         try {
-            ModelRegistry.ModelVersion current =
-                    new ModelRegistry(Path.of(modelsDir)).current(Recommender.COOCCURRENCE_MODEL, null);
-            base = CooccurrenceArtifact.read(current.file());
-            LOG.info("Item co-occurrence {} loaded: {} items counted before {}", current.version(), base.items.size(),
-                    java.time.Instant.ofEpochMilli(base.countedUntil));
+            cooccurrence = CooccurrenceSinceCut.loadCurrent(Path.of(modelsDir));
+            LOG.info("Item co-occurrence loaded: {} items counted before {}", cooccurrence.base().items.size(),
+                    java.time.Instant.ofEpochMilli(cooccurrence.base().countedUntil));
         } catch (Exception e) {
             LOG.error("No item co-occurrence index in {}: candidates come from the stream's counts only", modelsDir, e);
-            base = new CooccurrenceArtifact(Long.MIN_VALUE, new ItemCooccurrence.InMemory(Recommender.TOP_ITEMS));
+            cooccurrence = CooccurrenceSinceCut.none();
         }
-        baseIndex = base.index();
         updatesCounted = getRuntimeContext().getMetricGroup().counter("cooccurrenceUpdates");
         updatesAlreadyInBase = getRuntimeContext().getMetricGroup().counter("cooccurrenceUpdatesAlreadyInIndex");
     }
@@ -66,20 +61,21 @@ public class GenerateCandidates extends BroadcastProcessFunction<FeaturizedEvent
     public void processElement(FeaturizedEvent featurized, ReadOnlyContext ctx, Collector<CandidateRequest> out)
             throws Exception {
         ReadOnlyBroadcastState<String, ItemNeighbors> counted = ctx.getBroadcastState(STREAM_COUNTS);
-        ItemCooccurrence.View view = ItemCooccurrence.sum(baseIndex, counted::get);
         TopItems top = ctx.getBroadcastState(TOP_ITEMS).get(TOP);
-        out.collect(new CandidateRequest(featurized, generator.generate(featurized, view, top != null ? top : base.top)));
+        out.collect(new CandidateRequest(featurized,
+                generator.generate(featurized, cooccurrence.view(counted::get), cooccurrence.popular(top))));
     }
 
     @Override
     public void processBroadcastElement(CooccurrenceUpdate update, Context ctx, Collector<CandidateRequest> out)
             throws Exception {
-        if (update.eventTime < base.countedUntil) {
+        if (cooccurrence.alreadyCounted(update)) {
             updatesAlreadyInBase.inc(); // a replay of what the registry's index already holds
             return;
         }
         BroadcastState<String, ItemNeighbors> counted = ctx.getBroadcastState(STREAM_COUNTS);
-        ItemCooccurrence.apply(new ItemCooccurrence.Store() {
+        BroadcastState<String, TopItems> topState = ctx.getBroadcastState(TOP_ITEMS);
+        topState.put(TOP, cooccurrence.count(new ItemCooccurrence.Store() {
             @Override
             public ItemNeighbors get(String item) throws Exception {
                 return counted.get(item);
@@ -89,21 +85,7 @@ public class GenerateCandidates extends BroadcastProcessFunction<FeaturizedEvent
             public void put(String item, ItemNeighbors neighbors) throws Exception {
                 counted.put(item, neighbors);
             }
-        }, update);
-        BroadcastState<String, TopItems> topState = ctx.getBroadcastState(TOP_ITEMS);
-        TopItems top = topState.get(TOP);
-        if (top == null) {
-            top = copy(base.top);
-        }
-        top.update(update.item, baseIndex.occurrences(update.item) + counted.get(update.item).occurrences);
-        topState.put(TOP, top);
+        }, topState.get(TOP), update));
         updatesCounted.inc();
-    }
-
-    private static TopItems copy(TopItems top) {
-        TopItems copy = new TopItems(top.capacity);
-        copy.items = top.items.clone();
-        copy.counts = top.counts.clone();
-        return copy;
     }
 }
