@@ -58,11 +58,7 @@ public final class PopularItems implements Serializable, io.personalize.udfs.rec
     @Override
     public int rankOf(String item) {
         if (ranks == null) {
-            java.util.Map<String, Integer> r = new java.util.HashMap<>(items.length * 2);
-            for (int i = items.length - 1; i >= 0; i--) {
-                r.put(items[i], i);
-            }
-            ranks = r;
+            ranks = io.personalize.udfs.recommend.ItemRanking.ranks(items);
         }
         return ranks.getOrDefault(item, -1);
     }

@@ -1,5 +1,6 @@
 package io.personalize.udfs.recommend;
 
+import io.personalize.udfs.decision.DecisionPolicy;
 import io.personalize.udfs.features.FeaturizedEvent;
 import io.personalize.udfs.model.ModelInput;
 import io.personalize.udfs.model.ModelResult;
@@ -9,9 +10,7 @@ import java.util.List;
 public final class RankerInput implements ModelInput<CandidateRequest> {
     private static final long serialVersionUID = 1L;
 
-    public static final String SOURCE_HISTORY = "USER_HISTORY";
     public static final String SOURCE_COOCCURRENCE = "CO_OCCURRENCE";
-    public static final String SOURCE_POPULAR = "POPULAR";
 
     private final int maxItems;
 
@@ -39,8 +38,8 @@ public final class RankerInput implements ModelInput<CandidateRequest> {
             int c = chosen[i];
             result.items[i] = input.items[c];
             result.itemScores[i] = scores[c];
-            result.itemSources[i] = c < input.ownItems ? SOURCE_HISTORY
-                    : RecommendationCandidates.isCooccurring(input.rows[c]) ? SOURCE_COOCCURRENCE : SOURCE_POPULAR;
+            result.itemSources[i] = c < input.ownItems ? DecisionPolicy.SOURCE_HISTORY
+                    : RecommendationCandidates.isCooccurring(input.rows[c]) ? SOURCE_COOCCURRENCE : DecisionPolicy.SOURCE_POPULAR;
         }
         result.score = chosen.length == 0 ? Float.NaN : scores[chosen[0]];
     }

@@ -10,6 +10,8 @@ public class TopItems implements ItemRanking {
     public int capacity;
     public String[] items = new String[0];
     public long[] counts = new long[0];
+    /** {@link #rankOf} is called for every candidate of every event: ranks by item, rebuilt after a change. */
+    private transient java.util.Map<String, Integer> ranks;
 
     public TopItems() {}
 
@@ -19,6 +21,7 @@ public class TopItems implements ItemRanking {
 
     /** Records that {@code item} now has {@code total} occurrences. */
     public void update(String item, long total) {
+        ranks = null;
         int at = indexOf(item);
         if (at < 0) {
             if (items.length < capacity) {
@@ -75,6 +78,9 @@ public class TopItems implements ItemRanking {
 
     @Override
     public int rankOf(String item) {
-        return indexOf(item);
+        if (ranks == null) {
+            ranks = ItemRanking.ranks(items);
+        }
+        return ranks.getOrDefault(item, -1);
     }
 }
