@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
-# Sends a command to the running job's control topic, e.g. a user's erasure request:
-#   scripts/control.sh --user 12345            (ERASE_USER; watch: scripts/consume.sh audit)
+# Sends a command to the running job's control topic (watch what the job did: scripts/consume.sh audit):
+#   scripts/control.sh --user 12345                                        erase a user (ERASE_USER)
+#   scripts/control.sh --command DEPLOY_MODEL --model propensity --version v2   switch every subtask to a version
+#   scripts/control.sh --command SHADOW_MODEL --model propensity --version v2   score it beside the live one
+#   scripts/control.sh --command STOP_SHADOW --model propensity
+# A model version's folder defaults to <models-dir>/<model>/<version> (--location), its checksum to
+# the one its metadata.json records (--sha256).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 source "$SCRIPTS_DIR/lib/personalize.sh"
 
-run_tool io.personalize.jobs.tools.SendControl --bootstrap-servers "${KAFKA_BOOTSTRAP:-localhost:${KAFKA_PORT:-9092}}" "$@"
+run_tool io.personalize.jobs.tools.SendControl --bootstrap-servers "${KAFKA_BOOTSTRAP:-localhost:${KAFKA_PORT:-9092}}" \
+  --models-dir "$MODELS_DIR" "$@"

@@ -52,6 +52,13 @@ public final class JobSettings {
     public static final ConfigOption<String> FEATURES_TOPIC = ConfigOptions.key("features-topic")
             .stringType().noDefaultValue()
             .withDescription("Optional output topic of FeatureSnapshot records: every event's features as served.");
+    public static final ConfigOption<String> MONITORING_TOPIC = ConfigOptions.key("monitoring-topic")
+            .stringType().defaultValue("model-monitoring")
+            .withDescription("Output topic of ModelMonitoring records: each model's volume, failures, drift (PSI) and "
+                    + "shadow agreement per scoring subtask and report interval.");
+    public static final ConfigOption<Duration> MODEL_REPORT_INTERVAL = ConfigOptions.key("model-report-interval")
+            .durationType().defaultValue(Duration.ofSeconds(60))
+            .withDescription("How often each scoring subtask reports its model's drift and shadow agreement.");
     public static final ConfigOption<String> INPUT_FILES = ConfigOptions.key("input-files")
             .stringType().noDefaultValue()
             .withDescription("Bounded run over event files instead of the events topic: comma-separated files or "
@@ -132,6 +139,7 @@ public final class JobSettings {
 
     static final List<ConfigOption<?>> ALL = List.of(BOOTSTRAP_SERVERS, EVENTS_TOPIC, DECISIONS_TOPIC,
             ASSIGNMENTS_TOPIC, DEAD_LETTER_TOPIC, CONTROL_TOPIC, AUDIT_TOPIC, LATE_EVENTS_TOPIC, FEATURES_TOPIC,
+            MONITORING_TOPIC, MODEL_REPORT_INTERVAL,
             INPUT_FILES, GROUP_ID, STARTING_OFFSETS, MODELS_DIR, MAX_OUT_OF_ORDERNESS,
             SOURCE_IDLENESS, MAX_EVENT_BYTES, EVENTS_WRITER_SCHEMAS, STATE_TTL, MODEL_TIMEOUT, MODEL_CAPACITY, MODEL_BATCH_SIZE,
             MODEL_PARALLELISM, EXPERIMENT_KEY, EXPERIMENT_VARIATIONS, EXPERIMENT_WEIGHTS, EXPERIMENT_COVERAGE,
@@ -192,7 +200,7 @@ public final class JobSettings {
             problems.add("--bootstrap-servers is empty");
         }
         for (ConfigOption<String> topic : List.of(EVENTS_TOPIC, DECISIONS_TOPIC, ASSIGNMENTS_TOPIC, DEAD_LETTER_TOPIC,
-                AUDIT_TOPIC, LATE_EVENTS_TOPIC)) {
+                AUDIT_TOPIC, LATE_EVENTS_TOPIC, MONITORING_TOPIC)) {
             if (config.get(topic).isBlank()) {
                 problems.add("--" + topic.key() + " is empty");
             }
@@ -218,6 +226,9 @@ public final class JobSettings {
         positive(problems, MAX_PARALLELISM);
         if (config.get(MODEL_TIMEOUT).isZero() || config.get(MODEL_TIMEOUT).isNegative()) {
             problems.add("--model-timeout must be positive");
+        }
+        if (config.get(MODEL_REPORT_INTERVAL).isZero() || config.get(MODEL_REPORT_INTERVAL).isNegative()) {
+            problems.add("--model-report-interval must be positive");
         }
         double threshold = config.get(RETENTION_THRESHOLD);
         if (!(threshold >= 0 && threshold <= 1)) {

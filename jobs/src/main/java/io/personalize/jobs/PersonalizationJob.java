@@ -2,6 +2,7 @@ package io.personalize.jobs;
 
 import io.personalize.schema.AuditRecord;
 import io.personalize.schema.ControlEvent;
+import io.personalize.schema.ModelMonitoring;
 import io.personalize.schema.DeadLetter;
 import io.personalize.schema.FeatureSnapshot;
 import io.personalize.schema.LateEvent;
@@ -13,6 +14,7 @@ import io.personalize.udfs.control.ControlEventKafkaDeserializer;
 import io.personalize.udfs.control.DecodedControl;
 import io.personalize.udfs.control.NoControlCommands;
 import io.personalize.udfs.control.RouteControlCommands;
+import io.personalize.udfs.model.DeployModels;
 import io.personalize.udfs.decision.DecideAndAssign;
 import io.personalize.udfs.decision.DecisionPolicy;
 import io.personalize.udfs.features.FeatureSnapshots;
@@ -41,6 +43,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -76,10 +79,10 @@ public final class PersonalizationJob {
     /** Where the job reads from. {@code control} may be null (bounded runs have no control input). */
     public record Sources(Source<DecodedEvent, ?, ?> events, Source<DecodedControl, ?, ?> control) {}
 
-    /** Where the job writes to. {@code features} may be null (the features topic is optional). */
+    /** Where the job writes to. {@code features} and {@code monitoring} may be null (not written). */
     public record Sinks(Sink<PersonalizationDecision> decisions, Sink<ExperimentAssignment> assignments,
             Sink<DeadLetter> deadLetters, Sink<AuditRecord> audit, Sink<LateEvent> lateEvents,
-            Sink<FeatureSnapshot> features) {}
+            Sink<FeatureSnapshot> features, Sink<ModelMonitoring> monitoring) {}
 
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
@@ -130,7 +133,9 @@ public final class PersonalizationJob {
                         AvroKafkaSerializer.utf8(LateEvent::getUserId), "late-events"),
                 features == null || features.isBlank() ? null
                         : kafkaSink(settings, features, FeatureSnapshot.class,
-                                AvroKafkaSerializer.utf8(FeatureSnapshot::getUserId), "features"));
+                                AvroKafkaSerializer.utf8(FeatureSnapshot::getUserId), "features"),
+                kafkaSink(settings, settings.get(JobSettings.MONITORING_TOPIC), ModelMonitoring.class,
+                        AvroKafkaSerializer.utf8(ModelMonitoring::getModel), "model-monitoring"));
     }
 
     /** Settings every run of this job needs, whatever the cluster configuration says. */
@@ -173,7 +178,11 @@ public final class PersonalizationJob {
             audit = null;
         }
         deadLetters.sinkTo(sinks.deadLetters()).uid("dead-letters-sink").name("dead-letters-sink");
-        KeyedStream<ControlEvent, String> controlByUser = control.keyBy(ControlEvent::getUserId);
+        KeyedStream<ControlEvent, String> controlByUser = control
+                .filter(c -> !DeployModels.isModelCommand(c)).uid("user-commands").name("user-commands")
+                .keyBy(ControlEvent::getUserId);
+        DataStream<ControlEvent> modelCommands = control
+                .filter(DeployModels::isModelCommand).uid("model-commands").name("model-commands");
 
         SingleOutputStreamOperator<FeaturizedEvent> featurized = valid
                 .keyBy(UserEvent::getUserId)
@@ -187,7 +196,15 @@ public final class PersonalizationJob {
                     .sinkTo(sinks.features()).uid("features-sink").name("features-sink");
         }
 
-        DataStream<ScoredEvent> scored = scoreWithEveryModel(featurized, settings);
+        SingleOutputStreamOperator<FeaturizedEvent> deployed = featurized
+                .connect(modelCommands.broadcast(DeployModels.DEPLOYMENTS))
+                .process(new DeployModels(swappableModels(settings)))
+                .uid("deploy-models").name("deploy-models");
+        SingleOutputStreamOperator<ScoredEvent> scored = scoreWithEveryModel(deployed, settings);
+        if (sinks.monitoring() != null) {
+            scored.getSideOutput(JoinModelResults.MONITORING)
+                    .sinkTo(sinks.monitoring()).uid("monitoring-sink").name("monitoring-sink");
+        }
         KeySelector<ScoredEvent, String> user = s -> s.input.event.getUserId();
         // the join emits in the user's key group and is chained to the decision: no second shuffle
         KeyedStream<ScoredEvent, String> scoredByUser = DataStreamUtils.reinterpretAsKeyedStream(scored, user);
@@ -204,7 +221,7 @@ public final class PersonalizationJob {
                 .sinkTo(sinks.assignments()).uid("assignments-sink").name("assignments-sink");
 
         DataStream<AuditRecord> erasures = featurized.getSideOutput(AuditRecords.AUDIT)
-                .union(decided.getSideOutput(AuditRecords.AUDIT));
+                .union(decided.getSideOutput(AuditRecords.AUDIT), deployed.getSideOutput(AuditRecords.AUDIT));
         (audit == null ? erasures : audit.union(erasures))
                 .sinkTo(sinks.audit()).uid("audit-sink").name("audit-sink");
     }
@@ -213,7 +230,7 @@ public final class PersonalizationJob {
      * The fan-out: every model scores each featurized event in its own operator (async, micro-batched
      * DJL scoring with its own parallelism), and the fan-in joins their results back per event.
      */
-    static DataStream<ScoredEvent> scoreWithEveryModel(SingleOutputStreamOperator<FeaturizedEvent> featurized,
+    static SingleOutputStreamOperator<ScoredEvent> scoreWithEveryModel(SingleOutputStreamOperator<FeaturizedEvent> featurized,
             JobSettings settings) {
         String modelsDir = settings.get(JobSettings.MODELS_DIR);
         DataStream<ModelOutput> parts = featurized.map(ModelOutput::input).returns(ModelOutput.class)
@@ -246,12 +263,22 @@ public final class PersonalizationJob {
                 .uid("join-model-results").name("join-model-results");
     }
 
+    /** The models a control command can swap at run time, with the features the job computes for each. */
+    static Map<String, List<String>> swappableModels(JobSettings settings) {
+        return Map.of(
+                DecisionPolicy.PROPENSITY_MODEL, new FeatureVectorInput().featureNames(),
+                DecisionPolicy.CHURN_MODEL, new FeatureVectorInput().featureNames(),
+                DecisionPolicy.SENTIMENT_MODEL, new SentimentInput().featureNames(),
+                DecisionPolicy.RECOMMEND_MODEL, new RankerInput(settings.get(JobSettings.MAX_ITEMS)).featureNames());
+    }
+
     private static <IN> DataStream<ModelOutput> score(DataStream<IN> input, String model, ModelInput<IN> modelInput,
             JobSettings settings) {
         return withModelParallelism(AsyncDataStream
                 .orderedWait(input,
                         new ScoreWithModel<>(settings.get(JobSettings.MODELS_DIR), model, modelInput,
-                                settings.get(JobSettings.MODEL_BATCH_SIZE), settings.get(JobSettings.MODEL_CAPACITY)),
+                                settings.get(JobSettings.MODEL_BATCH_SIZE), settings.get(JobSettings.MODEL_CAPACITY),
+                                settings.get(JobSettings.MODEL_REPORT_INTERVAL).toMillis()),
                         settings.get(JobSettings.MODEL_TIMEOUT).toMillis(), TimeUnit.MILLISECONDS,
                         settings.get(JobSettings.MODEL_CAPACITY))
                 .returns(ModelOutput.class)

@@ -57,7 +57,7 @@ class PersonalizationJobTest {
 
     private static EmbeddedKafka kafka;
 
-    private static Configuration rocksDb() {
+    static Configuration rocksDb() {
         Configuration config = new Configuration();
         config.set(StateBackendOptions.STATE_BACKEND, "rocksdb");
         config.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, "file://" + System.getProperty("java.io.tmpdir")

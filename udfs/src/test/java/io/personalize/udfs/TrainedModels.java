@@ -12,6 +12,7 @@ import java.util.List;
 /** Real models, trained once per test JVM from ../shared/data by the project's own trainer. */
 public final class TrainedModels {
     public static final String VERSION = "test-1";
+    public static final String VERSION_2 = "test-2";
     public static final long CUT = Instant.parse("2011-09-01T00:00:00Z").toEpochMilli();
 
     private static Path registry;
@@ -37,6 +38,22 @@ public final class TrainedModels {
             registry = dir;
         }
         return registry;
+    }
+
+    private static Path secondVersion;
+
+    /**
+     * The folder of a second propensity version ({@link #VERSION_2}, a 14-day horizon), trained into
+     * a registry of its own: a version to hot-swap to, not current anywhere.
+     */
+    public static synchronized Path secondPropensityVersion() throws Exception {
+        if (secondVersion == null) {
+            Path dir = Files.createTempDirectory("models-v2");
+            new DefaultModelTrainer("online_retail.csv.gz", 14, 40, 100)
+                    .trainPropensity(new ModelRegistry(dir), VERSION_2, onlineRetail(), CUT);
+            secondVersion = dir.resolve("propensity").resolve(VERSION_2);
+        }
+        return secondVersion;
     }
 
     public static synchronized DefaultModelTrainer.BehaviourReport report() throws Exception {

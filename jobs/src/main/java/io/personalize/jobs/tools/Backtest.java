@@ -114,7 +114,7 @@ public final class Backtest implements Callable<Integer> {
                 .build();
         PersonalizationJob.defineWorkflow(env, PersonalizationJob.sources(settings),
                 new PersonalizationJob.Sinks(decisions, new DiscardingSink<>(), new DiscardingSink<>(),
-                        new DiscardingSink<>(), new DiscardingSink<>(), null), settings);
+                        new DiscardingSink<>(), new DiscardingSink<>(), null, null), settings);
         env.execute("backtest-" + dataset);
         double seconds = (System.nanoTime() - started) / 1e9;
 

@@ -43,6 +43,8 @@ public class RouteControlCommands extends ProcessFunction<DecodedControl, Contro
         } else if (control.getCommand() == ControlCommand.ERASE_USER
                 && (control.getUserId() == null || control.getUserId().isEmpty())) {
             problem = "ERASE_USER without a userId; nothing erased";
+        } else if (control.getCommand() != ControlCommand.ERASE_USER) {
+            problem = modelCommandProblem(control);
         }
         if (problem != null) {
             rejected.inc();
@@ -51,5 +53,20 @@ public class RouteControlCommands extends ProcessFunction<DecodedControl, Contro
         }
         accepted.inc();
         out.collect(control);
+    }
+
+    private static String modelCommandProblem(ControlEvent control) {
+        if (blank(control.getModelName())) {
+            return control.getCommand() + " without a modelName; nothing changed";
+        }
+        if (control.getCommand() != ControlCommand.STOP_SHADOW && (blank(control.getModelVersion())
+                || blank(control.getModelLocation()) || blank(control.getModelSha256()))) {
+            return control.getCommand() + " needs modelVersion, modelLocation and modelSha256; nothing changed";
+        }
+        return null;
+    }
+
+    private static boolean blank(String value) {
+        return value == null || value.isBlank();
     }
 }

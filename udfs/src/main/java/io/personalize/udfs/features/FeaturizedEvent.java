@@ -18,6 +18,8 @@ public class FeaturizedEvent {
     public long orders;
     /** Wall-clock time the feature operator saw the event, for latency metrics. */
     public long featurizedAt;
+    /** The model versions deployed from the control topic when the event passed (JSON), or null: the registry's. */
+    public String modelDeployments;
 
     public FeaturizedEvent() {}
 
@@ -34,5 +36,24 @@ public class FeaturizedEvent {
         featurized.orders = features.orders;
         featurized.featurizedAt = System.currentTimeMillis();
         return featurized;
+    }
+
+    /** This event stamped with the deployed model versions: a shallow copy, as records are not mutated. */
+    public FeaturizedEvent withModelDeployments(String deployments) {
+        if (java.util.Objects.equals(deployments, modelDeployments)) {
+            return this;
+        }
+        FeaturizedEvent stamped = new FeaturizedEvent();
+        stamped.event = event;
+        stamped.features = features;
+        stamped.affinityItems = affinityItems;
+        stamped.affinityScores = affinityScores;
+        stamped.recentItems = recentItems;
+        stamped.recentPurchases = recentPurchases;
+        stamped.textTokens = textTokens;
+        stamped.orders = orders;
+        stamped.featurizedAt = featurizedAt;
+        stamped.modelDeployments = deployments;
+        return stamped;
     }
 }

@@ -25,6 +25,8 @@ public final class BatchingScorer implements AutoCloseable {
     private final IntConsumer batchSizeListener;
     private final Thread worker;
     private volatile boolean running = true;
+    private volatile boolean accepting = true;
+    private volatile boolean busy;
 
     private BatchingScorer(ZooModel<float[][], float[]> model, int maxBatch, int queueCapacity,
             IntConsumer batchSizeListener, String threadName) {
@@ -52,14 +54,64 @@ public final class BatchingScorer implements AutoCloseable {
     }
 
     /**
+     * Loads the version and scores an all-missing row of its width: a file that DJL cannot load or
+     * that answers with the wrong shape or a non-finite score is rejected before anything switches to it.
+     */
+    public static void probe(ModelRegistry.ModelVersion version) throws Exception {
+        int width = version.metadata().featureNames == null ? 0 : version.metadata().featureNames.size();
+        if (width == 0) {
+            throw new ModelRejectedException(version.dir() + ": metadata lists no feature names");
+        }
+        float[] row = new float[width];
+        java.util.Arrays.fill(row, Float.NaN);
+        try (BatchingScorer scorer = open(version, 1, 1, n -> { }, "probe-" + version.name())) {
+            float[] scores = scorer.scoreNow(new float[][] {row, row});
+            if (scores.length != 2 || !Float.isFinite(scores[0])) {
+                throw new ModelRejectedException(version.dir() + ": a probe of 2 rows gave "
+                        + java.util.Arrays.toString(scores));
+            }
+        } catch (ModelRejectedException e) {
+            throw e;
+        } catch (Exception | LinkageError e) {
+            throw new ModelRejectedException(version.dir() + ": cannot be served: " + e);
+        }
+    }
+
+    /**
+     * Stops taking requests, lets the queued ones finish, then closes (on a thread of its own, so a
+     * switch to a new version never waits for the old one's backlog).
+     */
+    public void closeWhenDrained() {
+        accepting = false;
+        Thread drain = new Thread(() -> {
+            long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while ((!queue.isEmpty() || busy) && System.nanoTime() < giveUp) {
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            try {
+                close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, worker.getName() + "-drain");
+        drain.setDaemon(true);
+        drain.start();
+    }
+
+    /**
      * Completes with one score per row, or exceptionally when the queue is full or the model fails.
      * The rows of one request always go into the same batch.
      */
     public CompletableFuture<float[]> scoreRows(float[][] rows) {
         Request request = new Request(rows);
-        if (!running || !queue.offer(request)) {
+        if (!running || !accepting || !queue.offer(request)) {
             request.result.completeExceptionally(new RejectedExecutionException(
-                    running ? "scoring queue is full" : "scorer is closed"));
+                    running && accepting ? "scoring queue is full" : "scorer is closed"));
         }
         return request.result;
     }
@@ -79,6 +131,7 @@ public final class BatchingScorer implements AutoCloseable {
                 if (first == null) {
                     continue;
                 }
+                busy = true;
                 batch.add(first);
                 int rowCount = first.rows.length;
                 Request next;
@@ -108,6 +161,7 @@ public final class BatchingScorer implements AutoCloseable {
                 break;
             } finally {
                 batch.clear();
+                busy = false;
             }
         }
     }

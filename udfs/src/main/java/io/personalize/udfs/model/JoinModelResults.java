@@ -1,5 +1,6 @@
 package io.personalize.udfs.model;
 
+import io.personalize.schema.ModelMonitoring;
 import io.personalize.schema.ModelStatus;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -13,6 +14,7 @@ import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
 
 /**
  * The fan-in: keyed by user, collects the featurized event and every model's result for it, and
@@ -28,6 +30,8 @@ public class JoinModelResults extends KeyedProcessFunction<String, ModelOutput, 
     private static final long serialVersionUID = 1L;
 
     public static final String PENDING_STATE = "pending-model-results";
+    /** The scoring subtasks' monitoring reports, for the monitoring topic. */
+    public static final OutputTag<ModelMonitoring> MONITORING = new OutputTag<>("model-monitoring") {};
     /** How long results whose event never shows up (it already went out) are kept. */
     public static final long ORPHAN_MS = 10 * 60 * 1000L;
 
@@ -62,6 +66,10 @@ public class JoinModelResults extends KeyedProcessFunction<String, ModelOutput, 
 
     @Override
     public void processElement(ModelOutput part, Context ctx, Collector<ScoredEvent> out) throws Exception {
+        if (part.monitoring != null) {
+            ctx.output(MONITORING, part.monitoring);
+            return;
+        }
         PendingScores scores = pending.get(part.eventId);
         if (scores == null) {
             scores = new PendingScores();

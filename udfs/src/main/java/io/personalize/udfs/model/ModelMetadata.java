@@ -23,6 +23,8 @@ public class ModelMetadata {
     public String createdAt;
     public Map<String, Double> metrics;
     public Map<String, String> params;
+    /** The training distribution of scores and inputs, for drift monitoring; null for older versions. */
+    public DriftReference reference;
 
     public ModelMetadata() {}
 

@@ -4,13 +4,16 @@ import io.personalize.udfs.features.FeaturizedEvent;
 
 /**
  * One part of a decision's fan-in: either the featurized event itself ({@link #input}) or one
- * model's answer about it ({@link #result}), joined back per event by {@code JoinModelResults}.
+ * model's answer about it ({@link #result}), joined back per event by {@code JoinModelResults};
+ * or, now and then, a model's {@link #monitoring} report riding along in the same stream.
  */
 public class ModelOutput {
     public String eventId;
     public String userId;
     public FeaturizedEvent input;
     public ModelResult result;
+    /** Or a scoring subtask's monitoring report, passed on to the monitoring topic by the join. */
+    public io.personalize.schema.ModelMonitoring monitoring;
 
     public ModelOutput() {}
 
@@ -27,6 +30,14 @@ public class ModelOutput {
         out.eventId = about.event.getEventId();
         out.userId = about.event.getUserId();
         out.result = result;
+        return out;
+    }
+
+    public static ModelOutput monitoring(FeaturizedEvent about, io.personalize.schema.ModelMonitoring report) {
+        ModelOutput out = new ModelOutput();
+        out.eventId = about.event.getEventId();
+        out.userId = about.event.getUserId();
+        out.monitoring = report;
         return out;
     }
 }

@@ -42,7 +42,18 @@ public final class ModelRegistry {
     }
 
     public ModelVersion load(String name, String version, List<String> expectedFeatures) throws IOException {
-        Path dir = root.resolve(name).resolve(version);
+        return loadAt(root.resolve(name).resolve(version), name, version, null, expectedFeatures);
+    }
+
+    /**
+     * A version folder anywhere (e.g. named by a control command), checked like a registry version;
+     * with {@code expectedSha256} the model file must also have that checksum.
+     */
+    public static ModelVersion loadAt(Path dir, String name, String version, String expectedSha256,
+            List<String> expectedFeatures) throws IOException {
+        if (!Files.isRegularFile(dir.resolve(METADATA_FILE))) {
+            throw new ModelRejectedException(dir + " holds no " + METADATA_FILE);
+        }
         ModelMetadata metadata = JSON.readValue(dir.resolve(METADATA_FILE).toFile(), ModelMetadata.class);
         if (!name.equals(metadata.name) || !version.equals(metadata.version)) {
             throw new ModelRejectedException(dir + ": metadata names " + metadata.name + "/" + metadata.version);
@@ -52,11 +63,26 @@ public final class ModelRegistry {
         if (!actual.equalsIgnoreCase(metadata.sha256)) {
             throw new ModelRejectedException(file + ": checksum " + actual + " does not match metadata " + metadata.sha256);
         }
+        if (expectedSha256 != null && !actual.equalsIgnoreCase(expectedSha256)) {
+            throw new ModelRejectedException(file + ": checksum " + actual + " is not the requested " + expectedSha256);
+        }
         if (expectedFeatures != null && !expectedFeatures.equals(metadata.featureNames)) {
-            throw new ModelRejectedException(name + "/" + version + " was trained on features " + metadata.featureNames
-                    + " but this job computes " + expectedFeatures);
+            throw new ModelRejectedException(name + "/" + version + " was trained on features that are not the ones "
+                    + "this job computes: " + firstDifference(metadata.featureNames, expectedFeatures));
         }
         return new ModelVersion(metadata, dir, file);
+    }
+
+    private static String firstDifference(List<String> trained, List<String> computed) {
+        if (trained == null) {
+            return "its metadata lists none";
+        }
+        for (int i = 0; i < Math.min(trained.size(), computed.size()); i++) {
+            if (!trained.get(i).equals(computed.get(i))) {
+                return "feature #" + i + " is '" + trained.get(i) + "' in the model and '" + computed.get(i) + "' here";
+            }
+        }
+        return trained.size() + " features in the model, " + computed.size() + " here";
     }
 
     /** Writes a new version (metadata checksum filled in) and makes it current. */

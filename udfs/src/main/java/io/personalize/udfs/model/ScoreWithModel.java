@@ -1,11 +1,16 @@
 package io.personalize.udfs.model;
 
+import io.personalize.schema.ModelMonitoring;
 import io.personalize.schema.ModelStatus;
 import io.personalize.udfs.features.FeaturizedEvent;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
@@ -15,9 +20,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Async scoring of one model from the registry (its input read by a {@link ModelInput}), micro-batched by a {@link BatchingScorer} owned by
- * this subtask. A model that cannot be loaded, errors or times out never fails the job: the event
- * goes on with a result that says so, and the decision falls back.
+ * Async scoring of one model (its input read by a {@link ModelInput}), micro-batched by a
+ * {@link BatchingScorer} owned by this subtask. It serves the registry's current version until an
+ * event arrives stamped by {@link DeployModels} with another one; then it loads that version and
+ * switches between two events (the old scorer finishes its queue and closes). A shadow version, when
+ * deployed, scores the same rows beside the live one; only its agreement is reported. A model that
+ * cannot be loaded, errors or times out never fails the job: the event goes on with a result that
+ * says so, and the decision falls back. Every {@code reportIntervalMs} the subtask's window of
+ * volume, failures, drift (PSI against the version's training distribution) and shadow agreement
+ * goes out with the next result, for the monitoring topic.
  */
 public class ScoreWithModel<IN> extends RichAsyncFunction<IN, ModelOutput> {
     private static final long serialVersionUID = 1L;
@@ -28,89 +39,225 @@ public class ScoreWithModel<IN> extends RichAsyncFunction<IN, ModelOutput> {
     private final ModelInput<IN> modelInput;
     private final int maxBatch;
     private final int queueCapacity;
+    private final long reportIntervalMs;
 
-    private transient BatchingScorer scorer;
-    private transient String version;
+    private transient Serving live;
+    private transient Serving shadow;
+    private transient ModelRegistry.ModelVersion registryVersion;
     private transient String unavailableReason;
+    private transient String lastStamp;
+    private transient ModelMonitoring pendingReport;
+    private transient int subtask;
     private transient Counter timeouts;
     private transient Counter errors;
+    private transient Counter swaps;
+    private transient Counter swapFailures;
     private transient Histogram latencyMicros;
+    private transient Histogram batchSizes;
 
     public ScoreWithModel(String modelsDir, String modelName, ModelInput<IN> modelInput, int maxBatch,
-            int queueCapacity) {
+            int queueCapacity, long reportIntervalMs) {
         this.modelsDir = modelsDir;
         this.modelName = modelName;
         this.modelInput = modelInput;
         this.maxBatch = maxBatch;
         this.queueCapacity = queueCapacity;
+        this.reportIntervalMs = reportIntervalMs;
     }
+
+    /** One loaded version: its scorer and its monitoring window. */
+    private record Serving(String version, String location, BatchingScorer scorer, ModelMonitor monitor) {}
 
     @Override
     public void open(OpenContext openContext) {
+        subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
         MetricGroup metrics = getRuntimeContext().getMetricGroup().addGroup("model", modelName);
         timeouts = metrics.counter("timeouts");
         errors = metrics.counter("errors");
+        swaps = metrics.counter("versionSwitches");
+        swapFailures = metrics.counter("versionSwitchFailures");
         latencyMicros = metrics.histogram("latencyMicros", new DescriptiveStatisticsHistogram(1000));
-        Histogram batchSizes = metrics.histogram("batchSize", new DescriptiveStatisticsHistogram(1000));
+        batchSizes = metrics.histogram("batchSize", new DescriptiveStatisticsHistogram(1000));
+        metrics.gauge("scorePsi", (Gauge<Double>) () -> lastReport(r -> r.getScorePsi()));
+        metrics.gauge("maxFeaturePsi", (Gauge<Double>) () -> lastReport(r -> r.getMaxFeaturePsi()));
+        metrics.gauge("shadowAgreement", (Gauge<Double>) () -> lastReport(r -> r.getShadowAgreement()));
+        metrics.gauge("liveVersion", (Gauge<String>) () -> live == null ? "none" : live.version());
         try {
-            ModelRegistry.ModelVersion current =
-                    new ModelRegistry(Path.of(modelsDir)).current(modelName, modelInput.featureNames());
-            version = current.version();
-            scorer = BatchingScorer.open(current, maxBatch, queueCapacity, batchSizes::update,
-                    "score-" + modelName + "-" + getRuntimeContext().getTaskInfo().getIndexOfThisSubtask());
-            LOG.info("Serving model {} version {} from {}", modelName, version, current.dir());
+            registryVersion = new ModelRegistry(Path.of(modelsDir)).current(modelName, modelInput.featureNames());
+            live = serve(registryVersion);
+            LOG.info("Serving model {} version {} from {}", modelName, live.version(), registryVersion.dir());
         } catch (Exception e) {
-            version = "none";
             unavailableReason = e.getClass().getSimpleName() + ": " + e.getMessage();
             LOG.error("Model {} is unavailable, decisions will fall back: {}", modelName, unavailableReason, e);
         }
     }
 
+    private Double lastReport(java.util.function.Function<ModelMonitoring, Double> value) {
+        Serving serving = live;
+        ModelMonitoring last = serving == null ? null : serving.monitor().last();
+        Double v = last == null ? null : value.apply(last);
+        return v == null ? Double.NaN : v;
+    }
+
+    private Serving serve(ModelRegistry.ModelVersion version) throws Exception {
+        BatchingScorer scorer = BatchingScorer.open(version, maxBatch, queueCapacity, batchSizes::update,
+                "score-" + modelName + "-" + version.version() + "-" + subtask);
+        ModelMonitor monitor = new ModelMonitor(modelName, version.version(), subtask, version.metadata().reference,
+                modelInput.featureNames(), System.currentTimeMillis());
+        return new Serving(version.version(), version.dir().toString(), scorer, monitor);
+    }
+
     @Override
     public void asyncInvoke(IN input, ResultFuture<ModelOutput> resultFuture) {
         FeaturizedEvent about = modelInput.event(input);
-        if (scorer == null) {
-            resultFuture.complete(List.of(ModelOutput.result(about,
-                    ModelResult.failed(modelName, version, ModelStatus.UNAVAILABLE, unavailableReason, 0))));
+        if (about.modelDeployments != lastStamp && !java.util.Objects.equals(about.modelDeployments, lastStamp)) {
+            follow(about.modelDeployments);
+        }
+        lastStamp = about.modelDeployments;
+        ModelMonitoring report = dueReport();
+        Serving serving = live;
+        if (serving == null) {
+            complete(resultFuture, about, ModelResult.failed(modelName, "none", ModelStatus.UNAVAILABLE,
+                    unavailableReason, 0), report);
             return;
         }
         float[][] rows = modelInput.rows(input);
         if (rows == null) {
-            resultFuture.complete(List.of(ModelOutput.result(about, ModelResult.notApplicable(modelName, version))));
+            complete(resultFuture, about, ModelResult.notApplicable(modelName, serving.version()), report);
             return;
         }
+        serving.monitor().inputs(rows);
         long start = System.nanoTime();
-        scorer.scoreRows(rows).whenComplete((scores, error) -> {
+        CompletableFuture<float[]> scored = serving.scorer().scoreRows(rows);
+        Serving candidate = shadow;
+        if (candidate != null) {
+            candidate.scorer().scoreRows(rows).thenAcceptBoth(scored, (shadowScores, liveScores) ->
+                    serving.monitor().shadow(candidate.version(), modelInput.agreement(input, liveScores, shadowScores)));
+        }
+        scored.whenComplete((scores, error) -> {
             long micros = (System.nanoTime() - start) / 1_000;
             ModelResult result;
             if (error == null) {
                 latencyMicros.update(micros);
-                result = ModelResult.ok(modelName, version, Float.NaN, micros);
+                serving.monitor().scores(scores);
+                result = ModelResult.ok(modelName, serving.version(), Float.NaN, micros);
                 try {
                     modelInput.interpret(input, scores, result);
                 } catch (RuntimeException e) {
-                    errors.inc();
-                    result = ModelResult.failed(modelName, version, ModelStatus.ERROR, String.valueOf(e), micros);
+                    result = failed(serving, String.valueOf(e), micros);
                 }
             } else {
-                errors.inc();
-                result = ModelResult.failed(modelName, version, ModelStatus.ERROR, String.valueOf(error), micros);
+                result = failed(serving, String.valueOf(error), micros);
             }
-            resultFuture.complete(List.of(ModelOutput.result(about, result)));
+            complete(resultFuture, about, result, report);
         });
+    }
+
+    private ModelResult failed(Serving serving, String reason, long micros) {
+        errors.inc();
+        serving.monitor().error();
+        return ModelResult.failed(modelName, serving.version(), ModelStatus.ERROR, reason, micros);
+    }
+
+    private static void complete(ResultFuture<ModelOutput> resultFuture, FeaturizedEvent about, ModelResult result,
+            ModelMonitoring report) {
+        List<ModelOutput> out = new ArrayList<>(2);
+        out.add(ModelOutput.result(about, result));
+        if (report != null) {
+            out.add(ModelOutput.monitoring(about, report));
+        }
+        resultFuture.complete(out);
+    }
+
+    /** A window report when one is due (or left from a switch), else null. */
+    private ModelMonitoring dueReport() {
+        ModelMonitoring report = pendingReport;
+        pendingReport = null;
+        Serving serving = live;
+        long now = System.currentTimeMillis();
+        if (report == null && serving != null && now - serving.monitor().windowStart() >= reportIntervalMs) {
+            report = serving.monitor().reportIfAny(now);
+        }
+        return report;
+    }
+
+    /** The deployment the stamp asks for, versus what this subtask serves: switch what differs. */
+    private void follow(String stamp) {
+        ModelDeployment deployment;
+        try {
+            deployment = ModelDeployment.parse(stamp).get(modelName);
+        } catch (IllegalArgumentException e) {
+            swapFailures.inc();
+            LOG.error("Model {}: {}", modelName, e.getMessage());
+            return;
+        }
+        ModelDeployment.Version wantLive = deployment == null ? null : deployment.live;
+        if (wantLive != null ? live == null || !wantLive.version.equals(live.version())
+                || !wantLive.location.equals(live.location())
+                : registryVersion != null && live != null && !live.location().equals(registryVersion.dir().toString())) {
+            Serving next = load(wantLive, "live");
+            if (next != null) {
+                Serving previous = live;
+                live = next;
+                swaps.inc();
+                if (previous != null) {
+                    pendingReport = previous.monitor().reportIfAny(System.currentTimeMillis());
+                    previous.scorer().closeWhenDrained();
+                }
+                LOG.info("Model {} switched to version {} from {}", modelName, next.version(), next.location());
+            }
+        }
+        ModelDeployment.Version wantShadow = deployment == null ? null : deployment.shadow;
+        if (wantShadow == null) {
+            if (shadow != null) {
+                shadow.scorer().closeWhenDrained();
+                shadow = null;
+            }
+        } else if (shadow == null || !wantShadow.version.equals(shadow.version())
+                || !wantShadow.location.equals(shadow.location())) {
+            Serving next = load(wantShadow, "shadow");
+            if (next != null) {
+                if (shadow != null) {
+                    shadow.scorer().closeWhenDrained();
+                }
+                shadow = next;
+            }
+        }
+    }
+
+    /** The version (null: the registry's current one), or null if it cannot be served: the old one stays. */
+    private Serving load(ModelDeployment.Version wanted, String role) {
+        try {
+            ModelRegistry.ModelVersion version = wanted == null ? registryVersion
+                    : ModelRegistry.loadAt(Path.of(wanted.location), modelName, wanted.version, wanted.sha256,
+                            modelInput.featureNames());
+            return serve(version);
+        } catch (Exception | LinkageError e) {
+            swapFailures.inc();
+            LOG.error("Model {}: cannot load {} version {}; keeping what is served", modelName, role,
+                    wanted == null ? "from the registry" : wanted.version + " at " + wanted.location, e);
+            return null;
+        }
     }
 
     @Override
     public void timeout(IN input, ResultFuture<ModelOutput> resultFuture) {
         timeouts.inc();
+        Serving serving = live;
+        if (serving != null) {
+            serving.monitor().timeout();
+        }
         resultFuture.complete(List.of(ModelOutput.result(modelInput.event(input),
-                ModelResult.failed(modelName, version, ModelStatus.TIMEOUT, "no score within the timeout", -1))));
+                ModelResult.failed(modelName, serving == null ? "none" : serving.version(), ModelStatus.TIMEOUT,
+                        "no score within the timeout", -1))));
     }
 
     @Override
     public void close() throws Exception {
-        if (scorer != null) {
-            scorer.close();
+        for (Serving serving : new Serving[] {live, shadow}) {
+            if (serving != null) {
+                serving.scorer().close();
+            }
         }
     }
 }

@@ -44,6 +44,22 @@ public final class RankerInput implements ModelInput<CandidateRequest> {
         result.score = chosen.length == 0 ? Float.NaN : scores[chosen[0]];
     }
 
+    /** Shadow agreement of a ranker: the share of the live list's items that the shadow's list also has. */
+    @Override
+    public double agreement(CandidateRequest input, float[] live, float[] shadow) {
+        int[] a = input.candidates().select(live, maxItems, Recommender.MIN_NEW_ITEMS);
+        int[] b = input.candidates().select(shadow, maxItems, Recommender.MIN_NEW_ITEMS);
+        java.util.Set<Integer> inShadow = new java.util.HashSet<>();
+        for (int c : b) {
+            inShadow.add(c);
+        }
+        int both = 0;
+        for (int c : a) {
+            both += inShadow.contains(c) ? 1 : 0;
+        }
+        return a.length == 0 ? 1 : (double) both / a.length;
+    }
+
     @Override
     public List<String> featureNames() {
         return RecommendationCandidates.FEATURE_NAMES;

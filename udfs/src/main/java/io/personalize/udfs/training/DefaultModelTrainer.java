@@ -96,9 +96,10 @@ public final class DefaultModelTrainer {
 
         Path file = registry.versionDir(name, version).resolve(name + ".json");
         booster.saveModel(file.toString());
-        booster.dispose();
         ModelMetadata metadata = ModelMetadata.of(name, version, "XGBoost", dataName)
                 .trainedBetween(events.get(0).getEventTime(), cutMs);
+        metadata.reference = XgbTraining.driftReference(booster, FeatureVector.NAMES, trainRows);
+        booster.dispose();
         metadata.featureNames = FeatureVector.NAMES;
         metadata.metrics = new LinkedHashMap<>();
         metadata.metrics.put("test_auc", auc);

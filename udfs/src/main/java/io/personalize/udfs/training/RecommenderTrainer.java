@@ -189,6 +189,7 @@ public final class RecommenderTrainer {
         rankerMetadata.metrics.put("train_rows", (double) trainRows.size());
         XgbTraining.recordParams(rankerMetadata, params, rounds);
         rankerMetadata.params.put("cooccurrence_version", version);
+        rankerMetadata.reference = XgbTraining.driftReference(booster, RecommendationCandidates.FEATURE_NAMES, trainRows);
         ModelRegistry.ModelVersion rankerVersion = registry.writeVersion(rankerMetadata, rankerFile);
         booster.dispose();
 

@@ -74,9 +74,10 @@ public final class SentimentTrainer {
 
         Path file = registry.versionDir(SentimentFeatures.MODEL, version).resolve(SentimentFeatures.MODEL + ".json");
         booster.saveModel(file.toString());
-        booster.dispose();
         ModelMetadata metadata = ModelMetadata.of(SentimentFeatures.MODEL, version, "XGBoost", String.join(",", sources));
         metadata.featureNames = SentimentFeatures.featureNames();
+        metadata.reference = XgbTraining.driftReference(booster, metadata.featureNames, trainRows);
+        booster.dispose();
         metadata.metrics = new java.util.LinkedHashMap<>();
         metadata.metrics.put("test_accuracy", accuracy);
         metadata.metrics.put("test_auc", auc);

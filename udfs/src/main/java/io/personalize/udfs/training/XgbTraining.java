@@ -1,5 +1,7 @@
 package io.personalize.udfs.training;
 
+import io.personalize.udfs.model.DriftReference;
+
 import io.personalize.udfs.model.BatchingScorer;
 import io.personalize.udfs.model.ModelMetadata;
 import io.personalize.udfs.model.ModelRegistry;
@@ -62,6 +64,13 @@ public final class XgbTraining {
         }
     }
 
+
+    /** The model's scores and inputs on (a sample of) its training rows: what drift is measured against. */
+    public static DriftReference driftReference(Booster booster, List<String> featureNames, List<float[]> trainRows)
+            throws XGBoostError {
+        float[][] sample = DriftReference.sample(trainRows, 20_000);
+        return DriftReference.of(featureNames, sample, predict(booster, sample, featureNames.size()));
+    }
 
     public static void recordParams(ModelMetadata metadata, Map<String, Object> params, int rounds) {
         metadata.params = new LinkedHashMap<>();

@@ -59,6 +59,28 @@ class RouteControlCommandsTest {
     }
 
     @Test
+    void modelCommandsNeedAModelAndDeploymentsAVersionLocationAndChecksum() throws Exception {
+        ControlEvent deploy = ControlEvent.newBuilder().setRequestId("d1").setCommand(ControlCommand.DEPLOY_MODEL)
+                .setModelName("propensity").setModelVersion("v2").setModelLocation("/models/propensity/v2")
+                .setModelSha256("ab").setRequestedAt(1L).build();
+        ControlEvent stop = ControlEvent.newBuilder().setRequestId("s1").setCommand(ControlCommand.STOP_SHADOW)
+                .setModelName("propensity").setRequestedAt(1L).build();
+        ControlEvent noChecksum = ControlEvent.newBuilder(deploy).setRequestId("d2").setModelSha256(null).build();
+        ControlEvent noModel = ControlEvent.newBuilder(stop).setRequestId("s2").setModelName(" ").build();
+        try (var harness = new OneInputStreamOperatorTestHarness<>(new ProcessOperator<>(new RouteControlCommands()))) {
+            harness.open();
+            for (ControlEvent c : List.of(deploy, stop, noChecksum, noModel)) {
+                harness.processElement(new StreamRecord<>(decode(bytes(c.toByteBuffer()))));
+            }
+            assertThat(harness.extractOutputValues()).extracting(ControlEvent::getRequestId).containsExactly("d1", "s1");
+            assertThat(harness.getSideOutput(AuditRecords.AUDIT)).extracting(r -> r.getValue().getDetail())
+                    .satisfiesExactly(
+                            d -> assertThat(d).contains("needs modelVersion, modelLocation and modelSha256"),
+                            d -> assertThat(d).contains("STOP_SHADOW without a modelName"));
+        }
+    }
+
+    @Test
     void controlRecordsAreFlinkPojos() {
         PojoTestUtils.assertSerializedAsPojoWithoutKryo(DecodedControl.class);
     }

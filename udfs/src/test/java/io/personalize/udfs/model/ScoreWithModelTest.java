@@ -39,8 +39,13 @@ class ScoreWithModelTest {
 
     private static OneInputStreamOperatorTestHarness<FeaturizedEvent, ModelOutput> harness(Path models)
             throws Exception {
+        return harness(models, 60_000);
+    }
+
+    private static OneInputStreamOperatorTestHarness<FeaturizedEvent, ModelOutput> harness(Path models,
+            long reportIntervalMs) throws Exception {
         ScoreWithModel<FeaturizedEvent> function = new ScoreWithModel<>(models.toString(), DecisionPolicy.PROPENSITY_MODEL,
-                new FeatureVectorInput(), 64, 500);
+                new FeatureVectorInput(), 64, 500, reportIntervalMs);
         OneInputStreamOperatorTestHarness<FeaturizedEvent, ModelOutput> harness = new OneInputStreamOperatorTestHarness<>(
                 new AsyncWaitOperatorFactory<>(function, 10_000, 500, AsyncDataStream.OutputMode.ORDERED),
                 TypeInformation.of(FeaturizedEvent.class).createSerializer(new SerializerConfigImpl()));
@@ -49,7 +54,12 @@ class ScoreWithModelTest {
     }
 
     private static List<ModelOutput> scoreAll(Path models, List<FeaturizedEvent> inputs) throws Exception {
-        try (var harness = harness(models)) {
+        return scoreAll(models, inputs, 60_000);
+    }
+
+    private static List<ModelOutput> scoreAll(Path models, List<FeaturizedEvent> inputs, long reportIntervalMs)
+            throws Exception {
+        try (var harness = harness(models, reportIntervalMs)) {
             for (FeaturizedEvent input : inputs) {
                 harness.processElement(input, input.event.getEventTime());
             }
@@ -119,6 +129,120 @@ class ScoreWithModelTest {
         ModelResult result = scoreAll(copy, realFeaturizedEvents(1)).get(0).result;
         assertThat(result.status).isEqualTo(ModelStatus.UNAVAILABLE);
         assertThat(result.error).contains("checksum");
+    }
+
+    private static String deployment(Path live, String liveSha, Path shadow, String shadowSha) {
+        ModelDeployment d = new ModelDeployment();
+        d.model = DecisionPolicy.PROPENSITY_MODEL;
+        d.live = live == null ? null : ModelDeployment.Version.of(live.getFileName().toString(), live.toString(), liveSha, "r1");
+        d.shadow = shadow == null ? null
+                : ModelDeployment.Version.of(shadow.getFileName().toString(), shadow.toString(), shadowSha, "r2");
+        return ModelDeployment.stamp(Map.of(d.model, d));
+    }
+
+    private static List<ModelResult> results(List<ModelOutput> out) {
+        return out.stream().filter(o -> o.result != null).map(o -> o.result).toList();
+    }
+
+    @Test
+    void switchesToTheStampedVersionBetweenTwoEventsWithoutARestart() throws Exception {
+        Path v2 = TrainedModels.secondPropensityVersion();
+        List<FeaturizedEvent> inputs = realFeaturizedEvents(600);
+        String stamp = deployment(v2, DeployModelsTest.sha256(v2), null, null);
+        for (int i = 300; i < inputs.size(); i++) {
+            inputs.set(i, inputs.get(i).withModelDeployments(stamp));
+        }
+        List<ModelResult> out = results(scoreAll(TrainedModels.registry(), inputs));
+        assertThat(out).hasSize(600).allSatisfy(r -> assertThat(r.status).isEqualTo(ModelStatus.OK));
+        assertThat(out.subList(0, 300)).allSatisfy(r -> assertThat(r.version).isEqualTo(TrainedModels.VERSION));
+        assertThat(out.subList(300, 600)).allSatisfy(r -> assertThat(r.version).isEqualTo(TrainedModels.VERSION_2));
+        float[] expected;
+        try (BatchingScorer direct = BatchingScorer.open(ModelRegistry.loadAt(v2, DecisionPolicy.PROPENSITY_MODEL,
+                TrainedModels.VERSION_2, null, FeatureVector.NAMES), 64, 10, n -> { }, "direct-v2")) {
+            expected = direct.scoreNow(inputs.subList(300, 600).stream().map(i -> i.features).toArray(float[][]::new));
+        }
+        for (int i = 300; i < 600; i++) {
+            assertThat(out.get(i).score).isEqualTo(expected[i - 300]);
+        }
+    }
+
+    @Test
+    void aStampedVersionThatCannotBeServedLeavesTheOldOneServing(@TempDir Path temp) throws Exception {
+        Path corrupt = DeployModelsTest.copyOf(TrainedModels.secondPropensityVersion(), temp.resolve("test-2"));
+        Path modelFile = corrupt.resolve("propensity.json");
+        Files.writeString(modelFile, Files.readString(modelFile).replaceFirst("\\d", "7"));
+        List<FeaturizedEvent> inputs = realFeaturizedEvents(50);
+        String stamp = deployment(corrupt, DeployModelsTest.sha256(TrainedModels.secondPropensityVersion()), null, null);
+        inputs.replaceAll(e -> e.withModelDeployments(stamp));
+        assertThat(results(scoreAll(TrainedModels.registry(), inputs))).hasSize(50).allSatisfy(r -> {
+            assertThat(r.status).isEqualTo(ModelStatus.OK);
+            assertThat(r.version).isEqualTo(TrainedModels.VERSION);
+        });
+    }
+
+    @Test
+    void aShadowVersionIsComparedAndReportedWithoutActingOnDecisions() throws Exception {
+        Path v2 = TrainedModels.secondPropensityVersion();
+        List<FeaturizedEvent> inputs = realFeaturizedEvents(400);
+        String stamp = deployment(null, null, v2, DeployModelsTest.sha256(v2));
+        inputs.replaceAll(e -> e.withModelDeployments(stamp));
+        List<ModelOutput> out;
+        try (var harness = harness(TrainedModels.registry(), 0)) { // a report with every event
+            for (FeaturizedEvent input : inputs.subList(0, 399)) {
+                harness.processElement(input, input.event.getEventTime());
+            }
+            Thread.sleep(1_000); // every comparison done: the last event's report holds the rest
+            harness.processElement(inputs.get(399), inputs.get(399).event.getEventTime());
+            harness.endInput();
+            out = harness.extractOutputValues();
+        }
+        assertThat(results(out)).hasSize(400).allSatisfy(r -> assertThat(r.version).isEqualTo(TrainedModels.VERSION));
+        List<io.personalize.schema.ModelMonitoring> reports =
+                out.stream().filter(o -> o.monitoring != null).map(o -> o.monitoring).toList();
+        assertThat(reports).isNotEmpty().allSatisfy(r -> {
+            assertThat(r.getModel()).isEqualTo(DecisionPolicy.PROPENSITY_MODEL);
+            assertThat(r.getVersion()).isEqualTo(TrainedModels.VERSION);
+        });
+        long compared = reports.stream().mapToLong(r -> r.getShadowCompared()).sum();
+        double agreed = reports.stream().filter(r -> r.getShadowAgreement() != null)
+                .mapToDouble(r -> r.getShadowAgreement() * r.getShadowCompared()).sum();
+        assertThat(compared).isEqualTo(399);
+        assertThat(reports).filteredOn(r -> r.getShadowCompared() > 0)
+                .allSatisfy(r -> assertThat(r.getShadowVersion()).isEqualTo(TrainedModels.VERSION_2));
+        // two propensity models on the same features mostly agree on which side of 0.5 a user is
+        assertThat(agreed / compared).isBetween(0.6, 1.0);
+    }
+
+    @Test
+    void driftAgainstTheTrainingDistributionIsSmallInDistributionAndLargeWhenInputsShift() throws Exception {
+        ModelRegistry.ModelVersion version =
+                new ModelRegistry(TrainedModels.registry()).current(DecisionPolicy.PROPENSITY_MODEL, FeatureVector.NAMES);
+        assertThat(version.metadata().reference.features).hasSize(FeatureVector.SIZE);
+        float[][] rows = realFeaturizedEvents(3_000).stream().map(e -> e.features).toArray(float[][]::new);
+        float[][] shifted = java.util.Arrays.stream(rows).map(r -> {
+            float[] copy = r.clone();
+            for (int f = 0; f < copy.length; f++) {
+                copy[f] = copy[f] * 5 + 3;
+            }
+            return copy;
+        }).toArray(float[][]::new);
+        double[] psi = new double[2];
+        String[] worst = new String[2];
+        try (BatchingScorer scorer = BatchingScorer.open(version, 256, 10, n -> { }, "drift")) {
+            int i = 0;
+            for (float[][] batch : List.of(rows, shifted)) {
+                ModelMonitor monitor = new ModelMonitor(DecisionPolicy.PROPENSITY_MODEL, version.version(), 0,
+                        version.metadata().reference, FeatureVector.NAMES, 0);
+                monitor.inputs(batch);
+                monitor.scores(scorer.scoreNow(batch));
+                var report = monitor.report(1);
+                assertThat(report.getFeaturePsi()).hasSize(FeatureVector.SIZE);
+                psi[i] = report.getMaxFeaturePsi();
+                worst[i++] = report.getMaxFeaturePsiName();
+                assertThat(report.getScorePsi()).isNotNull();
+            }
+        }
+        assertThat(psi[1]).as("shifted inputs: %s", worst[1]).isGreaterThan(1.0).isGreaterThan(psi[0] * 3);
     }
 
     @Test
