@@ -13,6 +13,7 @@ parallelism=2
 usage() {
   cat <<USAGE
 Usage: $(basename "$0") features [--users 100000,1000000] [--events-per-user N] [--no-peer] ...   (--help for all)
+       $(basename "$0") models [--models propensity,churn,sentiment,recommend] [--rows N] [--batch N]   (--help for all)
        $(basename "$0") [all] [--events N] [--latency-seconds S] [--warmup-seconds W] [--load-fractions 0.5,0.9] [--parallelism P]
 
 Starts Kafka and the Flink cluster if they are not running (and stops them again afterwards),
@@ -32,6 +33,18 @@ if [[ "${1:-}" == "features" ]]; then
   # RocksDB and the peer's state want more heap than the tools' default
   TOOL_HEAP=6g run_tool io.personalize.jobs.tools.FeatureBench --work-dir "$RUN_DIR/feature-bench" "$@"
   rm -rf "$RUN_DIR/feature-bench"
+  exit 0
+fi
+if [[ "${1:-}" == "models" ]]; then
+  # Each model's scoring: in the job's async operator vs. raw batched DJL vs. a per-record map, in one process.
+  shift
+  if [[ "${1:-}" == "-h" || "${1:-}" == "--help" ]]; then
+    run_tool io.personalize.jobs.tools.ModelBench --help
+    exit 0
+  fi
+  ensure_models
+  # one OpenMP thread per XGBoost predictor: on a small machine, spinning OpenMP workers starve the task threads
+  OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}" TOOL_HEAP=4g run_tool io.personalize.jobs.tools.ModelBench --models-dir "$MODELS_DIR" "$@"
   exit 0
 fi
 [[ "${1:-}" == "all" ]] && shift
