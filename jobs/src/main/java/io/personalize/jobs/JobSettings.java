@@ -89,7 +89,13 @@ public final class JobSettings {
             .durationType().defaultValue(Duration.ofMillis(500))
             .withDescription("A model that has not answered by then is skipped and the decision falls back.");
     public static final ConfigOption<Integer> MODEL_CAPACITY = ConfigOptions.key("model-capacity")
-            .intType().defaultValue(1000).withDescription("In-flight scoring requests per subtask (async capacity).");
+            .intType().defaultValue(1000).withDescription("Events in flight per scoring subtask (async capacity).");
+    public static final ConfigOption<Integer> MODEL_REQUEST_EVENTS = ConfigOptions.key("model-request-events")
+            .intType().defaultValue(64)
+            .withDescription("Events per async scoring request: consecutive events go to a model together.");
+    public static final ConfigOption<Duration> MODEL_REQUEST_DELAY = ConfigOptions.key("model-request-delay")
+            .durationType().defaultValue(Duration.ofMillis(2))
+            .withDescription("Longest an event waits for others to share its scoring request (latency vs. throughput).");
     public static final ConfigOption<Integer> MODEL_BATCH_SIZE = ConfigOptions.key("model-batch-size")
             .intType().defaultValue(256).withDescription("Largest micro-batch handed to a model.");
     public static final ConfigOption<Integer> MODEL_PARALLELISM = ConfigOptions.key("model-parallelism")
@@ -141,7 +147,7 @@ public final class JobSettings {
             ASSIGNMENTS_TOPIC, DEAD_LETTER_TOPIC, CONTROL_TOPIC, AUDIT_TOPIC, LATE_EVENTS_TOPIC, FEATURES_TOPIC,
             MONITORING_TOPIC, MODEL_REPORT_INTERVAL,
             INPUT_FILES, GROUP_ID, STARTING_OFFSETS, MODELS_DIR, MAX_OUT_OF_ORDERNESS,
-            SOURCE_IDLENESS, MAX_EVENT_BYTES, EVENTS_WRITER_SCHEMAS, STATE_TTL, MODEL_TIMEOUT, MODEL_CAPACITY, MODEL_BATCH_SIZE,
+            SOURCE_IDLENESS, MAX_EVENT_BYTES, EVENTS_WRITER_SCHEMAS, STATE_TTL, MODEL_TIMEOUT, MODEL_CAPACITY, MODEL_REQUEST_EVENTS, MODEL_REQUEST_DELAY, MODEL_BATCH_SIZE,
             MODEL_PARALLELISM, EXPERIMENT_KEY, EXPERIMENT_VARIATIONS, EXPERIMENT_WEIGHTS, EXPERIMENT_COVERAGE,
             EXPERIMENT_HASH_VERSION, RETENTION_THRESHOLD, MAX_ITEMS, DELIVERY_GUARANTEE, TRANSACTIONAL_ID_PREFIX,
             MAX_PARALLELISM, BUFFER_TIMEOUT, JOB_NAME);
@@ -222,6 +228,10 @@ public final class JobSettings {
         positive(problems, MAX_EVENT_BYTES);
         positive(problems, MODEL_CAPACITY);
         positive(problems, MODEL_BATCH_SIZE);
+        positive(problems, MODEL_REQUEST_EVENTS);
+        if (config.get(MODEL_REQUEST_DELAY).isNegative()) {
+            problems.add("--model-request-delay must not be negative");
+        }
         positive(problems, MAX_ITEMS);
         positive(problems, MAX_PARALLELISM);
         if (config.get(MODEL_TIMEOUT).isZero() || config.get(MODEL_TIMEOUT).isNegative()) {

@@ -30,7 +30,9 @@ import io.personalize.udfs.model.FeatureVectorInput;
 import io.personalize.udfs.model.JoinModelResults;
 import io.personalize.udfs.model.ModelInput;
 import io.personalize.udfs.model.ModelOutput;
+import io.personalize.udfs.model.MicroBatch;
 import io.personalize.udfs.model.ScoreWithModel;
+import io.personalize.udfs.model.ScoringRequest;
 import io.personalize.udfs.recommend.CandidateRequest;
 import io.personalize.udfs.recommend.CooccurrenceUpdate;
 import io.personalize.udfs.recommend.GenerateCandidates;
@@ -59,6 +61,7 @@ import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.api.java.typeutils.ObjectArrayTypeInfo;
 import org.apache.flink.streaming.api.datastream.AsyncDataStream;
 import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -235,10 +238,12 @@ public final class PersonalizationJob {
         String modelsDir = settings.get(JobSettings.MODELS_DIR);
         DataStream<ModelOutput> parts = featurized.map(ModelOutput::input).returns(ModelOutput.class)
                 .uid("model-inputs").name("model-inputs");
+        DataStream<ScoringRequest> requests = featurized.map(ScoringRequest::of).returns(ScoringRequest.class)
+                .uid("scoring-requests").name("scoring-requests");
         parts = parts.union(
-                score(featurized, DecisionPolicy.PROPENSITY_MODEL, new FeatureVectorInput(), settings),
-                score(featurized, DecisionPolicy.CHURN_MODEL, new FeatureVectorInput(), settings),
-                score(featurized, DecisionPolicy.SENTIMENT_MODEL, new SentimentInput(), settings),
+                score(requests, DecisionPolicy.PROPENSITY_MODEL, new FeatureVectorInput(), settings),
+                score(requests, DecisionPolicy.CHURN_MODEL, new FeatureVectorInput(), settings),
+                score(requests, DecisionPolicy.SENTIMENT_MODEL, new SentimentInput(), settings),
                 withModelParallelism(featurized.map(new SegmentCustomers(modelsDir))
                         .uid("score-segment").name("score-segment"), settings));
 
@@ -272,15 +277,27 @@ public final class PersonalizationJob {
                 DecisionPolicy.RECOMMEND_MODEL, new RankerInput(settings.get(JobSettings.MAX_ITEMS)).featureNames());
     }
 
-    private static <IN> DataStream<ModelOutput> score(DataStream<IN> input, String model, ModelInput<IN> modelInput,
-            JobSettings settings) {
+    /**
+     * One model's scoring as the job wires it: micro-batches of events ({@code --model-request-events},
+     * {@code --model-request-delay}), each one async request to {@link ScoreWithModel}.
+     */
+    public static <IN> SingleOutputStreamOperator<ModelOutput> score(DataStream<IN> input, String model,
+            ModelInput<IN> modelInput, JobSettings settings) {
+        Class<IN> type = input.getType().getTypeClass();
+        @SuppressWarnings("unchecked")
+        Class<IN[]> arrayType = (Class<IN[]>) java.lang.reflect.Array.newInstance(type, 0).getClass();
+        DataStream<IN[]> batches = input.transform("batch-" + model, ObjectArrayTypeInfo.getInfoFor(arrayType,
+                        input.getType()), new MicroBatch<>(type, settings.get(JobSettings.MODEL_REQUEST_EVENTS),
+                        settings.get(JobSettings.MODEL_REQUEST_DELAY).toMillis()))
+                .uid("batch-" + model);
         return withModelParallelism(AsyncDataStream
-                .orderedWait(input,
+                .orderedWait(batches,
                         new ScoreWithModel<>(settings.get(JobSettings.MODELS_DIR), model, modelInput,
                                 settings.get(JobSettings.MODEL_BATCH_SIZE), settings.get(JobSettings.MODEL_CAPACITY),
                                 settings.get(JobSettings.MODEL_REPORT_INTERVAL).toMillis()),
                         settings.get(JobSettings.MODEL_TIMEOUT).toMillis(), TimeUnit.MILLISECONDS,
-                        settings.get(JobSettings.MODEL_CAPACITY))
+                        // --model-capacity counts events in flight; a request holds up to --model-request-events
+                        Math.max(1, settings.get(JobSettings.MODEL_CAPACITY) / settings.get(JobSettings.MODEL_REQUEST_EVENTS)))
                 .returns(ModelOutput.class)
                 .uid("score-" + model).name("score-" + model), settings);
     }

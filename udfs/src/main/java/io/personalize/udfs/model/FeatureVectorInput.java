@@ -1,7 +1,6 @@
 package io.personalize.udfs.model;
 
 import io.personalize.udfs.features.FeatureVector;
-import io.personalize.udfs.features.FeaturizedEvent;
 import java.util.List;
 
 /** A model over the user's {@link FeatureVector} (propensity, churn): one row, one probability. */
@@ -9,7 +8,7 @@ public final class FeatureVectorInput extends OneScorePerEvent {
     private static final long serialVersionUID = 1L;
 
     @Override
-    public float[][] rows(FeaturizedEvent input) {
+    public float[][] rows(ScoringRequest input) {
         return new float[][] {input.features};
     }
 

@@ -1,13 +1,12 @@
 package io.personalize.udfs.model;
 
-import io.personalize.udfs.features.FeaturizedEvent;
 import java.io.Serializable;
 import java.util.List;
 
 /** How one model reads its input: the rows to score, and what the scores mean. */
 public interface ModelInput<IN> extends Serializable {
-    /** The event the input is about. */
-    FeaturizedEvent event(IN input);
+    /** The event the input is about: its ids and deployment stamp. */
+    ScoringRequest about(IN input);
 
     /** The model's input rows, or null when the model does not apply to this input. */
     float[][] rows(IN input);

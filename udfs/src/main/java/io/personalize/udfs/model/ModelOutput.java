@@ -26,17 +26,21 @@ public class ModelOutput {
     }
 
     public static ModelOutput result(FeaturizedEvent about, ModelResult result) {
+        return result(ScoringRequest.identity(about), result);
+    }
+
+    public static ModelOutput result(ScoringRequest about, ModelResult result) {
         ModelOutput out = new ModelOutput();
-        out.eventId = about.event.getEventId();
-        out.userId = about.event.getUserId();
+        out.eventId = about.eventId;
+        out.userId = about.userId;
         out.result = result;
         return out;
     }
 
-    public static ModelOutput monitoring(FeaturizedEvent about, io.personalize.schema.ModelMonitoring report) {
+    public static ModelOutput monitoring(ScoringRequest about, io.personalize.schema.ModelMonitoring report) {
         ModelOutput out = new ModelOutput();
-        out.eventId = about.event.getEventId();
-        out.userId = about.event.getUserId();
+        out.eventId = about.eventId;
+        out.userId = about.userId;
         out.monitoring = report;
         return out;
     }

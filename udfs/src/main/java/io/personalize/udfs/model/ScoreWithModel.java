@@ -2,7 +2,6 @@ package io.personalize.udfs.model;
 
 import io.personalize.schema.ModelMonitoring;
 import io.personalize.schema.ModelStatus;
-import io.personalize.udfs.features.FeaturizedEvent;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,8 +19,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Async scoring of one model (its input read by a {@link ModelInput}), micro-batched by a
- * {@link BatchingScorer} owned by this subtask. It serves the registry's current version until an
+ * Async scoring of one model (its input read by a {@link ModelInput}). Each request is a
+ * {@link MicroBatch} of events whose rows go to the model together; requests queued meanwhile are
+ * batched again by the {@link BatchingScorer} this subtask owns. It serves the registry's current version until an
  * event arrives stamped by {@link DeployModels} with another one; then it loads that version and
  * switches between two events (the old scorer finishes its queue and closes). A shadow version, when
  * deployed, scores the same rows beside the live one; only its agreement is reported. A model that
@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * volume, failures, drift (PSI against the version's training distribution) and shadow agreement
  * goes out with the next result, for the monitoring topic.
  */
-public class ScoreWithModel<IN> extends RichAsyncFunction<IN, ModelOutput> {
+public class ScoreWithModel<IN> extends RichAsyncFunction<IN[], ModelOutput> {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(ScoreWithModel.class);
 
@@ -108,65 +108,148 @@ public class ScoreWithModel<IN> extends RichAsyncFunction<IN, ModelOutput> {
     }
 
     @Override
-    public void asyncInvoke(IN input, ResultFuture<ModelOutput> resultFuture) {
-        FeaturizedEvent about = modelInput.event(input);
-        if (about.modelDeployments != lastStamp && !java.util.Objects.equals(about.modelDeployments, lastStamp)) {
-            follow(about.modelDeployments);
+    public void asyncInvoke(IN[] batch, ResultFuture<ModelOutput> resultFuture) {
+        ModelOutput[] outputs = new ModelOutput[batch.length];
+        List<CompletableFuture<?>> pending = new ArrayList<>(2);
+        // a deployment stamp can change inside the batch: each run of equal stamps is scored by its version
+        int from = 0;
+        while (from < batch.length) {
+            String stamp = modelInput.about(batch[from]).modelDeployments;
+            int to = from + 1;
+            while (to < batch.length && java.util.Objects.equals(modelInput.about(batch[to]).modelDeployments, stamp)) {
+                to++;
+            }
+            if (stamp != lastStamp && !java.util.Objects.equals(stamp, lastStamp)) {
+                follow(stamp);
+            }
+            lastStamp = stamp;
+            CompletableFuture<?> scored = score(batch, from, to, outputs);
+            if (scored != null) {
+                pending.add(scored);
+            }
+            from = to;
         }
-        lastStamp = about.modelDeployments;
         ModelMonitoring report = dueReport();
+        CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).whenComplete((ignored, error) -> {
+            List<ModelOutput> out = new ArrayList<>(outputs.length + 1);
+            out.addAll(java.util.Arrays.asList(outputs));
+            if (report != null) {
+                out.add(ModelOutput.monitoring(modelInput.about(batch[0]), report));
+            }
+            resultFuture.complete(out);
+        });
+    }
+
+    /**
+     * Scores {@code batch[from..to)} with the version served now, all their rows in one request;
+     * fills {@code outputs} for them (at once where there is nothing to score). Null when nothing is pending.
+     */
+    private CompletableFuture<?> score(IN[] batch, int from, int to, ModelOutput[] outputs) {
         Serving serving = live;
-        if (serving == null) {
-            complete(resultFuture, about, ModelResult.failed(modelName, "none", ModelStatus.UNAVAILABLE,
-                    unavailableReason, 0), report);
-            return;
+        float[][][] rowsOf = new float[to - from][][];
+        int rowCount = 0;
+        for (int i = from; i < to; i++) {
+            ScoringRequest about = modelInput.about(batch[i]);
+            if (serving == null) {
+                outputs[i] = ModelOutput.result(about, ModelResult.failed(modelName, "none", ModelStatus.UNAVAILABLE,
+                        unavailableReason, 0));
+                continue;
+            }
+            float[][] rows = modelInput.rows(batch[i]);
+            if (rows == null) {
+                outputs[i] = ModelOutput.result(about, ModelResult.notApplicable(modelName, serving.version()));
+                continue;
+            }
+            serving.monitor().inputs(rows);
+            rowsOf[i - from] = rows;
+            rowCount += rows.length;
         }
-        float[][] rows = modelInput.rows(input);
-        if (rows == null) {
-            complete(resultFuture, about, ModelResult.notApplicable(modelName, serving.version()), report);
-            return;
+        if (rowCount == 0) {
+            return null;
         }
-        serving.monitor().inputs(rows);
+        float[][] all = new float[rowCount][];
+        int at = 0;
+        for (float[][] rows : rowsOf) {
+            if (rows != null) {
+                System.arraycopy(rows, 0, all, at, rows.length);
+                at += rows.length;
+            }
+        }
         long start = System.nanoTime();
-        CompletableFuture<float[]> scored = serving.scorer().scoreRows(rows);
+        CompletableFuture<float[]> scored = serving.scorer().scoreRows(all);
         Serving candidate = shadow;
         if (candidate != null) {
-            candidate.scorer().scoreRows(rows).thenAcceptBoth(scored, (shadowScores, liveScores) ->
-                    serving.monitor().shadow(candidate.version(), modelInput.agreement(input, liveScores, shadowScores)));
-        }
-        scored.whenComplete((scores, error) -> {
-            long micros = (System.nanoTime() - start) / 1_000;
-            ModelResult result;
-            if (error == null) {
-                latencyMicros.update(micros);
-                serving.monitor().scores(scores);
-                result = ModelResult.ok(modelName, serving.version(), Float.NaN, micros);
-                try {
-                    modelInput.interpret(input, scores, result);
-                } catch (RuntimeException e) {
-                    result = failed(serving, String.valueOf(e), micros);
+            candidate.scorer().scoreRows(all).thenAcceptBoth(scored, (shadowScores, liveScores) -> {
+                int offset = 0;
+                for (int i = from; i < to; i++) {
+                    float[][] rows = rowsOf[i - from];
+                    if (rows != null) {
+                        serving.monitor().shadow(candidate.version(), modelInput.agreement(batch[i],
+                                java.util.Arrays.copyOfRange(liveScores, offset, offset + rows.length),
+                                java.util.Arrays.copyOfRange(shadowScores, offset, offset + rows.length)));
+                        offset += rows.length;
+                    }
                 }
-            } else {
-                result = failed(serving, String.valueOf(error), micros);
+            });
+        }
+        return scored.handle((scores, error) -> {
+            long micros = (System.nanoTime() - start) / 1_000;
+            if (error != null) {
+                return alone(serving, batch, from, to, rowsOf, outputs);
             }
-            complete(resultFuture, about, result, report);
-        });
+            latencyMicros.update(micros);
+            serving.monitor().scores(scores);
+            int offset = 0;
+            for (int i = from; i < to; i++) {
+                float[][] rows = rowsOf[i - from];
+                if (rows != null) {
+                    outputs[i] = answer(serving, batch[i], rows.length == scores.length ? scores
+                            : java.util.Arrays.copyOfRange(scores, offset, offset + rows.length), null, micros);
+                    offset += rows.length;
+                }
+            }
+            return CompletableFuture.completedFuture(null);
+        }).thenCompose(f -> f);
+    }
+
+    /** After a request of many events failed: each event alone, so one bad row fails only its own event. */
+    private CompletableFuture<Void> alone(Serving serving, IN[] batch, int from, int to, float[][][] rowsOf,
+            ModelOutput[] outputs) {
+        List<CompletableFuture<?>> each = new ArrayList<>();
+        for (int i = from; i < to; i++) {
+            float[][] rows = rowsOf[i - from];
+            if (rows == null) {
+                continue;
+            }
+            int index = i;
+            long start = System.nanoTime();
+            each.add(serving.scorer().scoreRows(rows).handle((scores, error) -> {
+                outputs[index] = answer(serving, batch[index], scores, error, (System.nanoTime() - start) / 1_000);
+                return null;
+            }));
+        }
+        return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new));
+    }
+
+    private ModelOutput answer(Serving serving, IN input, float[] scores, Throwable error, long micros) {
+        ModelResult result;
+        if (error == null) {
+            result = ModelResult.ok(modelName, serving.version(), Float.NaN, micros);
+            try {
+                modelInput.interpret(input, scores, result);
+            } catch (RuntimeException e) {
+                result = failed(serving, String.valueOf(e), micros);
+            }
+        } else {
+            result = failed(serving, String.valueOf(error), micros);
+        }
+        return ModelOutput.result(modelInput.about(input), result);
     }
 
     private ModelResult failed(Serving serving, String reason, long micros) {
         errors.inc();
         serving.monitor().error();
         return ModelResult.failed(modelName, serving.version(), ModelStatus.ERROR, reason, micros);
-    }
-
-    private static void complete(ResultFuture<ModelOutput> resultFuture, FeaturizedEvent about, ModelResult result,
-            ModelMonitoring report) {
-        List<ModelOutput> out = new ArrayList<>(2);
-        out.add(ModelOutput.result(about, result));
-        if (report != null) {
-            out.add(ModelOutput.monitoring(about, report));
-        }
-        resultFuture.complete(out);
     }
 
     /** A window report when one is due (or left from a switch), else null. */
@@ -241,15 +324,18 @@ public class ScoreWithModel<IN> extends RichAsyncFunction<IN, ModelOutput> {
     }
 
     @Override
-    public void timeout(IN input, ResultFuture<ModelOutput> resultFuture) {
-        timeouts.inc();
+    public void timeout(IN[] batch, ResultFuture<ModelOutput> resultFuture) {
+        timeouts.inc(batch.length);
         Serving serving = live;
-        if (serving != null) {
-            serving.monitor().timeout();
+        List<ModelOutput> out = new ArrayList<>(batch.length);
+        for (IN input : batch) {
+            if (serving != null) {
+                serving.monitor().timeout();
+            }
+            out.add(ModelOutput.result(modelInput.about(input), ModelResult.failed(modelName,
+                    serving == null ? "none" : serving.version(), ModelStatus.TIMEOUT, "no score within the timeout", -1)));
         }
-        resultFuture.complete(List.of(ModelOutput.result(modelInput.event(input),
-                ModelResult.failed(modelName, serving == null ? "none" : serving.version(), ModelStatus.TIMEOUT,
-                        "no score within the timeout", -1))));
+        resultFuture.complete(out);
     }
 
     @Override

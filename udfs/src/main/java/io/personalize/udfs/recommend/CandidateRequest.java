@@ -4,7 +4,7 @@ import io.personalize.udfs.features.FeaturizedEvent;
 
 /** An event with its recommendation candidates and their ranker rows: the ranker's input. */
 public class CandidateRequest {
-    public FeaturizedEvent input;
+    public io.personalize.udfs.model.ScoringRequest about;
     public String[] items;
     public float[][] rows;
     /** The first {@code ownItems} candidates are the user's own items. */
@@ -13,7 +13,7 @@ public class CandidateRequest {
     public CandidateRequest() {}
 
     public CandidateRequest(FeaturizedEvent input, RecommendationCandidates.Candidates candidates) {
-        this.input = input;
+        this.about = io.personalize.udfs.model.ScoringRequest.identity(input);
         this.items = candidates.items();
         this.rows = candidates.rows();
         this.ownItems = candidates.ownItems();

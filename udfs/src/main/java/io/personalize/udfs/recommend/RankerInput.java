@@ -1,7 +1,6 @@
 package io.personalize.udfs.recommend;
 
 import io.personalize.udfs.decision.DecisionPolicy;
-import io.personalize.udfs.features.FeaturizedEvent;
 import io.personalize.udfs.model.ModelInput;
 import io.personalize.udfs.model.ModelResult;
 import java.util.List;
@@ -19,8 +18,8 @@ public final class RankerInput implements ModelInput<CandidateRequest> {
     }
 
     @Override
-    public FeaturizedEvent event(CandidateRequest input) {
-        return input.input;
+    public io.personalize.udfs.model.ScoringRequest about(CandidateRequest input) {
+        return input.about;
     }
 
     @Override

@@ -1,6 +1,5 @@
 package io.personalize.udfs.sentiment;
 
-import io.personalize.udfs.features.FeaturizedEvent;
 import io.personalize.udfs.model.OneScorePerEvent;
 import java.util.List;
 
@@ -9,7 +8,7 @@ public final class SentimentInput extends OneScorePerEvent {
     private static final long serialVersionUID = 1L;
 
     @Override
-    public float[][] rows(FeaturizedEvent input) {
+    public float[][] rows(io.personalize.udfs.model.ScoringRequest input) {
         return input.textTokens == null || input.textTokens.length == 0
                 ? null : new float[][] {SentimentFeatures.row(input.textTokens)};
     }

@@ -26,42 +26,49 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ScoreWithModelTest {
-    private static List<FeaturizedEvent> realFeaturizedEvents(int n) throws Exception {
+    private static List<ScoringRequest> realFeaturizedEvents(int n) throws Exception {
         Map<String, UserFeatures> users = new HashMap<>();
-        List<FeaturizedEvent> out = new ArrayList<>();
+        List<ScoringRequest> out = new ArrayList<>();
         for (UserEvent e : TrainedModels.onlineRetail().subList(0, n)) {
             UserFeatures f = users.computeIfAbsent(e.getUserId(), u -> new UserFeatures());
             FeatureUpdater.apply(f, e);
-            out.add(FeaturizedEvent.of(e, f));
+            out.add(ScoringRequest.of(FeaturizedEvent.of(e, f)));
         }
         return out;
     }
 
-    private static OneInputStreamOperatorTestHarness<FeaturizedEvent, ModelOutput> harness(Path models)
+    private static OneInputStreamOperatorTestHarness<ScoringRequest[], ModelOutput> harness(Path models)
             throws Exception {
         return harness(models, 60_000);
     }
 
-    private static OneInputStreamOperatorTestHarness<FeaturizedEvent, ModelOutput> harness(Path models,
+    private static OneInputStreamOperatorTestHarness<ScoringRequest[], ModelOutput> harness(Path models,
             long reportIntervalMs) throws Exception {
-        ScoreWithModel<FeaturizedEvent> function = new ScoreWithModel<>(models.toString(), DecisionPolicy.PROPENSITY_MODEL,
+        ScoreWithModel<ScoringRequest> function = new ScoreWithModel<>(models.toString(), DecisionPolicy.PROPENSITY_MODEL,
                 new FeatureVectorInput(), 64, 500, reportIntervalMs);
-        OneInputStreamOperatorTestHarness<FeaturizedEvent, ModelOutput> harness = new OneInputStreamOperatorTestHarness<>(
+        OneInputStreamOperatorTestHarness<ScoringRequest[], ModelOutput> harness = new OneInputStreamOperatorTestHarness<>(
                 new AsyncWaitOperatorFactory<>(function, 10_000, 500, AsyncDataStream.OutputMode.ORDERED),
-                TypeInformation.of(FeaturizedEvent.class).createSerializer(new SerializerConfigImpl()));
+                TypeInformation.of(ScoringRequest[].class).createSerializer(new SerializerConfigImpl()));
         harness.open();
         return harness;
     }
 
-    private static List<ModelOutput> scoreAll(Path models, List<FeaturizedEvent> inputs) throws Exception {
+    private static List<ModelOutput> scoreAll(Path models, List<ScoringRequest> inputs) throws Exception {
         return scoreAll(models, inputs, 60_000);
     }
 
-    private static List<ModelOutput> scoreAll(Path models, List<FeaturizedEvent> inputs, long reportIntervalMs)
+    private static List<ModelOutput> scoreAll(Path models, List<ScoringRequest> inputs, long reportIntervalMs)
             throws Exception {
+        return scoreAll(models, inputs, reportIntervalMs, 1);
+    }
+
+    /** Scores the inputs in requests of {@code perRequest} events, as {@link MicroBatch} makes them. */
+    private static List<ModelOutput> scoreAll(Path models, List<ScoringRequest> inputs, long reportIntervalMs,
+            int perRequest) throws Exception {
         try (var harness = harness(models, reportIntervalMs)) {
-            for (FeaturizedEvent input : inputs) {
-                harness.processElement(input, input.event.getEventTime());
+            for (int i = 0; i < inputs.size(); i += perRequest) {
+                harness.processElement(inputs.subList(i, Math.min(inputs.size(), i + perRequest))
+                        .toArray(ScoringRequest[]::new), 0);
             }
             harness.endInput();
             return harness.extractOutputValues();
@@ -71,7 +78,7 @@ class ScoreWithModelTest {
     @Test
     void scoresEveryEventInOrderWithTheTrainedModel() throws Exception {
         Path models = TrainedModels.registry();
-        List<FeaturizedEvent> inputs = realFeaturizedEvents(2_000);
+        List<ScoringRequest> inputs = realFeaturizedEvents(2_000);
         List<ModelOutput> out = scoreAll(models, inputs);
         assertThat(out).hasSize(inputs.size());
         float[][] rows = inputs.stream().map(i -> i.features).toArray(float[][]::new);
@@ -83,7 +90,7 @@ class ScoreWithModelTest {
         }
         for (int i = 0; i < out.size(); i++) {
             ModelOutput scored = out.get(i);
-            assertThat(scored.eventId).isEqualTo(inputs.get(i).event.getEventId());
+            assertThat(scored.eventId).isEqualTo(inputs.get(i).eventId);
             assertThat(scored.input).isNull();
             ModelResult result = scored.result;
             assertThat(result.model).isEqualTo(DecisionPolicy.PROPENSITY_MODEL);
@@ -97,11 +104,11 @@ class ScoreWithModelTest {
 
     @Test
     void aRowTheModelRejectsFailsAloneNotItsBatch() throws Exception {
-        List<FeaturizedEvent> inputs = realFeaturizedEvents(300);
+        List<ScoringRequest> inputs = realFeaturizedEvents(300);
         float[] poisoned = inputs.get(150).features.clone();
         poisoned[0] = Float.POSITIVE_INFINITY;
         inputs.get(150).features = poisoned;
-        List<ModelOutput> out = scoreAll(TrainedModels.registry(), inputs);
+        List<ModelOutput> out = scoreAll(TrainedModels.registry(), inputs, 60_000, 50); // requests of 50 events
         assertThat(out).hasSize(300);
         assertThat(out.get(150).result.status).isEqualTo(ModelStatus.ERROR);
         assertThat(out.stream().filter(s -> s.result.status == ModelStatus.OK).count()).isEqualTo(299);
@@ -147,12 +154,13 @@ class ScoreWithModelTest {
     @Test
     void switchesToTheStampedVersionBetweenTwoEventsWithoutARestart() throws Exception {
         Path v2 = TrainedModels.secondPropensityVersion();
-        List<FeaturizedEvent> inputs = realFeaturizedEvents(600);
+        List<ScoringRequest> inputs = realFeaturizedEvents(600);
         String stamp = deployment(v2, DeployModelsTest.sha256(v2), null, null);
         for (int i = 300; i < inputs.size(); i++) {
             inputs.set(i, inputs.get(i).withModelDeployments(stamp));
         }
-        List<ModelResult> out = results(scoreAll(TrainedModels.registry(), inputs));
+        // requests of 64 events: the switch falls inside one, between events 299 and 300
+        List<ModelResult> out = results(scoreAll(TrainedModels.registry(), inputs, 60_000, 64));
         assertThat(out).hasSize(600).allSatisfy(r -> assertThat(r.status).isEqualTo(ModelStatus.OK));
         assertThat(out.subList(0, 300)).allSatisfy(r -> assertThat(r.version).isEqualTo(TrainedModels.VERSION));
         assertThat(out.subList(300, 600)).allSatisfy(r -> assertThat(r.version).isEqualTo(TrainedModels.VERSION_2));
@@ -171,7 +179,7 @@ class ScoreWithModelTest {
         Path corrupt = DeployModelsTest.copyOf(TrainedModels.secondPropensityVersion(), temp.resolve("test-2"));
         Path modelFile = corrupt.resolve("propensity.json");
         Files.writeString(modelFile, Files.readString(modelFile).replaceFirst("\\d", "7"));
-        List<FeaturizedEvent> inputs = realFeaturizedEvents(50);
+        List<ScoringRequest> inputs = realFeaturizedEvents(50);
         String stamp = deployment(corrupt, DeployModelsTest.sha256(TrainedModels.secondPropensityVersion()), null, null);
         inputs.replaceAll(e -> e.withModelDeployments(stamp));
         assertThat(results(scoreAll(TrainedModels.registry(), inputs))).hasSize(50).allSatisfy(r -> {
@@ -183,16 +191,16 @@ class ScoreWithModelTest {
     @Test
     void aShadowVersionIsComparedAndReportedWithoutActingOnDecisions() throws Exception {
         Path v2 = TrainedModels.secondPropensityVersion();
-        List<FeaturizedEvent> inputs = realFeaturizedEvents(400);
+        List<ScoringRequest> inputs = realFeaturizedEvents(400);
         String stamp = deployment(null, null, v2, DeployModelsTest.sha256(v2));
         inputs.replaceAll(e -> e.withModelDeployments(stamp));
         List<ModelOutput> out;
         try (var harness = harness(TrainedModels.registry(), 0)) { // a report with every event
-            for (FeaturizedEvent input : inputs.subList(0, 399)) {
-                harness.processElement(input, input.event.getEventTime());
+            for (ScoringRequest input : inputs.subList(0, 399)) {
+                harness.processElement(new ScoringRequest[] {input}, 0);
             }
             Thread.sleep(1_000); // every comparison done: the last event's report holds the rest
-            harness.processElement(inputs.get(399), inputs.get(399).event.getEventTime());
+            harness.processElement(new ScoringRequest[] {inputs.get(399)}, 0);
             harness.endInput();
             out = harness.extractOutputValues();
         }
@@ -258,6 +266,7 @@ class ScoreWithModelTest {
         PojoTestUtils.assertSerializedAsPojoWithoutKryo(ModelResult.class);
         PojoTestUtils.assertSerializedAsPojoWithoutKryo(ScoredEvent.class);
         PojoTestUtils.assertSerializedAsPojoWithoutKryo(ModelOutput.class);
+        PojoTestUtils.assertSerializedAsPojoWithoutKryo(ScoringRequest.class);
         PojoTestUtils.assertSerializedAsPojoWithoutKryo(JoinModelResults.PendingScores.class);
     }
 }

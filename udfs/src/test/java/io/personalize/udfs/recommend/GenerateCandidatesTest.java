@@ -37,7 +37,7 @@ class GenerateCandidatesTest {
             harness.processElement(mine, 2_000);
 
             CandidateRequest request = harness.extractOutputValues().get(0);
-            assertThat(request.input.event.getEventId()).isEqualTo(mine.event.getEventId());
+            assertThat(request.about.eventId).isEqualTo(mine.event.getEventId());
             assertThat(request.ownItems).isEqualTo(1);
             assertThat(request.items[0]).isEqualTo("bread");
             List<String> items = Arrays.asList(request.items);
