@@ -29,6 +29,7 @@ Options:
 Environment:
   FLINK_CONF_DIR        a configuration directory to use instead of flink-conf/<profile>
   FLINK_ENV_JAVA_OPTS   extra JVM options for both processes
+  OMP_NUM_THREADS       OpenMP threads per XGBoost predictor              (default 1)
   FLINK_START_TIMEOUT   seconds to wait for the cluster                 (default 120)
   FLINK_STOP_TIMEOUT    seconds before SIGKILL on stop                   (default 30)
   PERSONALIZE_RUN_DIR   run dir                                          (default <repo>/.run)
@@ -43,6 +44,9 @@ FLINK_START_TIMEOUT="${FLINK_START_TIMEOUT:-120}"
 FLINK_STOP_TIMEOUT="${FLINK_STOP_TIMEOUT:-30}"
 JM_CLASS=org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint
 TM_CLASS=org.apache.flink.runtime.taskexecutor.TaskManagerRunner
+# One OpenMP thread per XGBoost predictor (each scoring subtask has its own scorer thread already):
+# spinning OpenMP workers starved the task threads on a small machine.
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 # Matched against the command lines of the recorded pids: only this checkout's processes.
 JM_MATCH="$JM_CLASS --configDir $FLINK_EFFECTIVE_ROOT/"
 TM_MATCH="$TM_CLASS --configDir $FLINK_EFFECTIVE_ROOT/"
