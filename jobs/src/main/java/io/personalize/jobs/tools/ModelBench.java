@@ -165,13 +165,13 @@ public final class ModelBench implements Callable<Integer> {
         inputs = requests;
         // warm-up of the in-job path (JIT, native library), then the measurement
         inJob(model, modelInput, Math.max(1, requestCount / 5));
-        JobRun job = inJob(model, modelInput, requestCount);
+        double inJobSeconds = inJob(model, modelInput, requestCount);
         long perRecordCount = Math.max(1, (long) (Math.min(rows, perRecordRows) / rowsPerRequest));
         double perRecordSeconds = perRecord(version, modelInput, perRecordCount);
         inputs = null;
         double totalRows = requestCount * rowsPerRequest;
-        return new Result(rowsPerRequest, raw, totalRows / job.seconds(), perRecordCount * rowsPerRequest / perRecordSeconds,
-                JobRun.percentileMs(99), JobRun.meanMs());
+        return new Result(rowsPerRequest, raw, totalRows / inJobSeconds, perRecordCount * rowsPerRequest / perRecordSeconds,
+                latencyPercentileMs(99), latencyMeanMs());
     }
 
     /** Rows per second of the model alone: batches of {@code batch} rows in a loop, after a warm-up. */
@@ -241,27 +241,25 @@ public final class ModelBench implements Callable<Integer> {
         LAST.set(0);
     }
 
-    /** What a bench job measured: requests answered OK, and the wall time. */
-    record JobRun(long answered, double seconds) {
-        static double percentileMs(double p) {
-            long rank = (long) Math.ceil(p / 100 * ANSWERED.sum());
-            long seen = 0;
-            for (int b = 0; b < LATENCY_BUCKETS.length(); b++) {
-                seen += LATENCY_BUCKETS.get(b);
-                if (seen >= rank) {
-                    return b * 10 / 1000.0;
-                }
+    /** The p-th percentile of the last in-job run's added latencies, in ms. */
+    static double latencyPercentileMs(double p) {
+        long rank = (long) Math.ceil(p / 100 * ANSWERED.sum());
+        long seen = 0;
+        for (int b = 0; b < LATENCY_BUCKETS.length(); b++) {
+            seen += LATENCY_BUCKETS.get(b);
+            if (seen >= rank) {
+                return b * 10 / 1000.0;
             }
-            return Double.NaN;
         }
+        return Double.NaN;
+    }
 
-        static double meanMs() {
-            double sum = 0;
-            for (int b = 0; b < LATENCY_BUCKETS.length(); b++) {
-                sum += (double) b * 10 * LATENCY_BUCKETS.get(b);
-            }
-            return sum / ANSWERED.sum() / 1000;
+    static double latencyMeanMs() {
+        double sum = 0;
+        for (int b = 0; b < LATENCY_BUCKETS.length(); b++) {
+            sum += (double) b * 10 * LATENCY_BUCKETS.get(b);
         }
+        return sum / ANSWERED.sum() / 1000;
     }
 
     /** Counts each OK result and its added latency. */
@@ -279,8 +277,8 @@ public final class ModelBench implements Callable<Integer> {
         }
     }
 
-    /** The job's own async scoring operator, as the job wires it. */
-    private <IN> JobRun inJob(String model, ModelInput<IN> modelInput, long count) throws Exception {
+    /** The job's own scoring, as the job wires it; seconds from the first result to the last. */
+    private <IN> double inJob(String model, ModelInput<IN> modelInput, long count) throws Exception {
         StreamExecutionEnvironment env = environment();
         DataStream<IN> in = requests(env, count, inputs.get(0).getClass());
         JobSettings settings = JobSettings.fromMap(Map.of("models-dir", modelsDir.toString(),
@@ -300,7 +298,7 @@ public final class ModelBench implements Callable<Integer> {
         if (ANSWERED.sum() != count) {
             throw new IllegalStateException(model + ": " + ANSWERED.sum() + " of " + count + " requests scored OK in the job");
         }
-        return new JobRun(ANSWERED.sum(), seconds);
+        return seconds;
     }
 
     /** The naive operator: one synchronous predict per row, in a map function. Wall time in seconds. */

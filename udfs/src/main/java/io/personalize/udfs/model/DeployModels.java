@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.state.BroadcastState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
-import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
@@ -65,13 +64,7 @@ public class DeployModels extends BroadcastProcessFunction<FeaturizedEvent, Cont
     public void processElement(FeaturizedEvent event, ReadOnlyContext ctx, Collector<FeaturizedEvent> out)
             throws Exception {
         if (!stampRead) { // after a restore: the broadcast state came back, the stamp is rebuilt once
-            Map<String, ModelDeployment> current = new HashMap<>();
-            ReadOnlyBroadcastState<String, ModelDeployment> state = ctx.getBroadcastState(DEPLOYMENTS);
-            for (var entry : state.immutableEntries()) {
-                current.put(entry.getKey(), entry.getValue());
-            }
-            stamp = ModelDeployment.stamp(current);
-            stampRead = true;
+            restamp(ctx.getBroadcastState(DEPLOYMENTS).immutableEntries());
         }
         out.collect(event.withModelDeployments(stamp));
     }
@@ -115,12 +108,7 @@ public class DeployModels extends BroadcastProcessFunction<FeaturizedEvent, Cont
                 }
             }
             state.put(model, deployment);
-            Map<String, ModelDeployment> current = new HashMap<>();
-            for (var entry : state.entries()) {
-                current.put(entry.getKey(), entry.getValue());
-            }
-            stamp = ModelDeployment.stamp(current);
-            stampRead = true;
+            restamp(state.entries());
             deployed.inc();
             LOG.info("{} {}: {}", control.getCommand(), model, outcome);
         } catch (Exception e) {
@@ -135,7 +123,16 @@ public class DeployModels extends BroadcastProcessFunction<FeaturizedEvent, Cont
         }
     }
 
-    private ModelDeployment.Version validate(ControlEvent control) throws Exception {
+    private void restamp(Iterable<Map.Entry<String, ModelDeployment>> deployments) {
+        Map<String, ModelDeployment> current = new HashMap<>();
+        for (var entry : deployments) {
+            current.put(entry.getKey(), entry.getValue());
+        }
+        stamp = ModelDeployment.stamp(current);
+        stampRead = true;
+    }
+
+        private ModelDeployment.Version validate(ControlEvent control) throws Exception {
         String model = control.getModelName();
         if (!featuresByModel.containsKey(model)) {
             throw new ModelRejectedException("model '" + model + "' cannot be swapped at run time; these can: "

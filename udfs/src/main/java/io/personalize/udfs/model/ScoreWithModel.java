@@ -43,7 +43,6 @@ public class ScoreWithModel<IN> extends RichAsyncFunction<IN[], ModelOutput> {
 
     private transient Serving live;
     private transient Serving shadow;
-    private transient ModelRegistry.ModelVersion registryVersion;
     private transient String unavailableReason;
     private transient String lastStamp;
     private transient ModelMonitoring pendingReport;
@@ -66,7 +65,11 @@ public class ScoreWithModel<IN> extends RichAsyncFunction<IN[], ModelOutput> {
     }
 
     /** One loaded version: its scorer and its monitoring window. */
-    private record Serving(String version, String location, BatchingScorer scorer, ModelMonitor monitor) {}
+    private record Serving(String version, String location, BatchingScorer scorer, ModelMonitor monitor) {
+        static boolean serves(Serving serving, ModelDeployment.Version wanted) {
+            return serving != null && wanted.version.equals(serving.version) && wanted.location.equals(serving.location);
+        }
+    }
 
     @Override
     public void open(OpenContext openContext) {
@@ -83,9 +86,8 @@ public class ScoreWithModel<IN> extends RichAsyncFunction<IN[], ModelOutput> {
         metrics.gauge("shadowAgreement", (Gauge<Double>) () -> lastReport(r -> r.getShadowAgreement()));
         metrics.gauge("liveVersion", (Gauge<String>) () -> live == null ? "none" : live.version());
         try {
-            registryVersion = new ModelRegistry(Path.of(modelsDir)).current(modelName, modelInput.featureNames());
-            live = serve(registryVersion);
-            LOG.info("Serving model {} version {} from {}", modelName, live.version(), registryVersion.dir());
+            live = serve(new ModelRegistry(Path.of(modelsDir)).current(modelName, modelInput.featureNames()));
+            LOG.info("Serving model {} version {} from {}", modelName, live.version(), live.location());
         } catch (Exception e) {
             unavailableReason = e.getClass().getSimpleName() + ": " + e.getMessage();
             LOG.error("Model {} is unavailable, decisions will fall back: {}", modelName, unavailableReason, e);
@@ -119,7 +121,7 @@ public class ScoreWithModel<IN> extends RichAsyncFunction<IN[], ModelOutput> {
             while (to < batch.length && java.util.Objects.equals(modelInput.about(batch[to]).modelDeployments, stamp)) {
                 to++;
             }
-            if (stamp != lastStamp && !java.util.Objects.equals(stamp, lastStamp)) {
+            if (!java.util.Objects.equals(stamp, lastStamp)) {
                 follow(stamp);
             }
             lastStamp = stamp;
@@ -180,14 +182,12 @@ public class ScoreWithModel<IN> extends RichAsyncFunction<IN[], ModelOutput> {
         Serving candidate = shadow;
         if (candidate != null) {
             candidate.scorer().scoreRows(all).thenAcceptBoth(scored, (shadowScores, liveScores) -> {
-                int offset = 0;
+                float[][] liveOf = perEvent(liveScores, rowsOf);
+                float[][] shadowOf = perEvent(shadowScores, rowsOf);
                 for (int i = from; i < to; i++) {
-                    float[][] rows = rowsOf[i - from];
-                    if (rows != null) {
-                        serving.monitor().shadow(candidate.version(), modelInput.agreement(batch[i],
-                                java.util.Arrays.copyOfRange(liveScores, offset, offset + rows.length),
-                                java.util.Arrays.copyOfRange(shadowScores, offset, offset + rows.length)));
-                        offset += rows.length;
+                    if (liveOf[i - from] != null) {
+                        serving.monitor().shadow(candidate.version(),
+                                modelInput.agreement(batch[i], liveOf[i - from], shadowOf[i - from]));
                     }
                 }
             });
@@ -199,17 +199,28 @@ public class ScoreWithModel<IN> extends RichAsyncFunction<IN[], ModelOutput> {
             }
             latencyMicros.update(micros);
             serving.monitor().scores(scores);
-            int offset = 0;
+            float[][] scoresOf = perEvent(scores, rowsOf);
             for (int i = from; i < to; i++) {
-                float[][] rows = rowsOf[i - from];
-                if (rows != null) {
-                    outputs[i] = answer(serving, batch[i], rows.length == scores.length ? scores
-                            : java.util.Arrays.copyOfRange(scores, offset, offset + rows.length), null, micros);
-                    offset += rows.length;
+                if (scoresOf[i - from] != null) {
+                    outputs[i] = answer(serving, batch[i], scoresOf[i - from], null, micros);
                 }
             }
             return CompletableFuture.completedFuture(null);
         }).thenCompose(f -> f);
+    }
+
+    /** The scores of one request split back per event (null where an event had no rows). */
+    private static float[][] perEvent(float[] scores, float[][][] rowsOf) {
+        float[][] out = new float[rowsOf.length][];
+        int offset = 0;
+        for (int e = 0; e < rowsOf.length; e++) {
+            if (rowsOf[e] != null) {
+                int n = rowsOf[e].length;
+                out[e] = n == scores.length ? scores : java.util.Arrays.copyOfRange(scores, offset, offset + n);
+                offset += n;
+            }
+        }
+        return out;
     }
 
     /** After a request of many events failed: each event alone, so one bad row fails only its own event. */
@@ -274,10 +285,9 @@ public class ScoreWithModel<IN> extends RichAsyncFunction<IN[], ModelOutput> {
             LOG.error("Model {}: {}", modelName, e.getMessage());
             return;
         }
+        // a deployment never goes back to having no live version: without one, the registry's stays
         ModelDeployment.Version wantLive = deployment == null ? null : deployment.live;
-        if (wantLive != null ? live == null || !wantLive.version.equals(live.version())
-                || !wantLive.location.equals(live.location())
-                : registryVersion != null && live != null && !live.location().equals(registryVersion.dir().toString())) {
+        if (wantLive != null && !Serving.serves(live, wantLive)) {
             Serving next = load(wantLive, "live");
             if (next != null) {
                 Serving previous = live;
@@ -296,8 +306,7 @@ public class ScoreWithModel<IN> extends RichAsyncFunction<IN[], ModelOutput> {
                 shadow.scorer().closeWhenDrained();
                 shadow = null;
             }
-        } else if (shadow == null || !wantShadow.version.equals(shadow.version())
-                || !wantShadow.location.equals(shadow.location())) {
+        } else if (!Serving.serves(shadow, wantShadow)) {
             Serving next = load(wantShadow, "shadow");
             if (next != null) {
                 if (shadow != null) {
@@ -308,17 +317,15 @@ public class ScoreWithModel<IN> extends RichAsyncFunction<IN[], ModelOutput> {
         }
     }
 
-    /** The version (null: the registry's current one), or null if it cannot be served: the old one stays. */
+    /** The version, or null if it cannot be served: the old one stays. */
     private Serving load(ModelDeployment.Version wanted, String role) {
         try {
-            ModelRegistry.ModelVersion version = wanted == null ? registryVersion
-                    : ModelRegistry.loadAt(Path.of(wanted.location), modelName, wanted.version, wanted.sha256,
-                            modelInput.featureNames());
-            return serve(version);
+            return serve(ModelRegistry.loadAt(Path.of(wanted.location), modelName, wanted.version, wanted.sha256,
+                    modelInput.featureNames()));
         } catch (Exception | LinkageError e) {
             swapFailures.inc();
-            LOG.error("Model {}: cannot load {} version {}; keeping what is served", modelName, role,
-                    wanted == null ? "from the registry" : wanted.version + " at " + wanted.location, e);
+            LOG.error("Model {}: cannot load {} version {} at {}; keeping what is served", modelName, role,
+                    wanted.version, wanted.location, e);
             return null;
         }
     }

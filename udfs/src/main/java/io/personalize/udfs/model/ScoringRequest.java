@@ -36,14 +36,4 @@ public class ScoringRequest {
         request.modelDeployments = event.modelDeployments;
         return request;
     }
-
-    public ScoringRequest withModelDeployments(String deployments) {
-        ScoringRequest stamped = new ScoringRequest();
-        stamped.eventId = eventId;
-        stamped.userId = userId;
-        stamped.features = features;
-        stamped.textTokens = textTokens;
-        stamped.modelDeployments = deployments;
-        return stamped;
-    }
 }

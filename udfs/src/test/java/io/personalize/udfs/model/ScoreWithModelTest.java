@@ -157,7 +157,7 @@ class ScoreWithModelTest {
         List<ScoringRequest> inputs = realFeaturizedEvents(600);
         String stamp = deployment(v2, DeployModelsTest.sha256(v2), null, null);
         for (int i = 300; i < inputs.size(); i++) {
-            inputs.set(i, inputs.get(i).withModelDeployments(stamp));
+            inputs.get(i).modelDeployments = stamp;
         }
         // requests of 64 events: the switch falls inside one, between events 299 and 300
         List<ModelResult> out = results(scoreAll(TrainedModels.registry(), inputs, 60_000, 64));
@@ -181,7 +181,7 @@ class ScoreWithModelTest {
         Files.writeString(modelFile, Files.readString(modelFile).replaceFirst("\\d", "7"));
         List<ScoringRequest> inputs = realFeaturizedEvents(50);
         String stamp = deployment(corrupt, DeployModelsTest.sha256(TrainedModels.secondPropensityVersion()), null, null);
-        inputs.replaceAll(e -> e.withModelDeployments(stamp));
+        inputs.forEach(e -> e.modelDeployments = stamp);
         assertThat(results(scoreAll(TrainedModels.registry(), inputs))).hasSize(50).allSatisfy(r -> {
             assertThat(r.status).isEqualTo(ModelStatus.OK);
             assertThat(r.version).isEqualTo(TrainedModels.VERSION);
@@ -193,7 +193,7 @@ class ScoreWithModelTest {
         Path v2 = TrainedModels.secondPropensityVersion();
         List<ScoringRequest> inputs = realFeaturizedEvents(400);
         String stamp = deployment(null, null, v2, DeployModelsTest.sha256(v2));
-        inputs.replaceAll(e -> e.withModelDeployments(stamp));
+        inputs.forEach(e -> e.modelDeployments = stamp);
         List<ModelOutput> out;
         try (var harness = harness(TrainedModels.registry(), 0)) { // a report with every event
             for (ScoringRequest input : inputs.subList(0, 399)) {
