@@ -1,5 +1,6 @@
 package io.personalize.jobs;
 
+import io.personalize.udfs.experiment.AnalysisSettings;
 import io.personalize.udfs.experiment.Experiment;
 import io.personalize.schema.UserEvent;
 import java.io.IOException;
@@ -111,6 +112,26 @@ public final class JobSettings {
             .doubleType().defaultValue(1.0).withDescription("Share of users in the experiment, 0..1.");
     public static final ConfigOption<Integer> EXPERIMENT_HASH_VERSION = ConfigOptions.key("experiment.hash-version")
             .intType().defaultValue(2).withDescription("GrowthBook hash version, 1 or 2.");
+    public static final ConfigOption<String> EXPERIMENT_RESULTS_TOPIC = ConfigOptions.key("experiment-results-topic")
+            .stringType().defaultValue("experiment-results")
+            .withDescription("Output topic of ExperimentResult records: each experiment's live analysis.");
+    public static final ConfigOption<Duration> EXPERIMENT_REPORT_INTERVAL = ConfigOptions.key("experiment.report-interval")
+            .durationType().defaultValue(Duration.ofSeconds(5))
+            .withDescription("How often each experiment's analysis is emitted (when it changed) and its guardrails checked.");
+    public static final ConfigOption<Double> EXPERIMENT_SEQUENTIAL_TAU = ConfigOptions.key("experiment.sequential-tau")
+            .doubleType().defaultValue(0.2)
+            .withDescription("Scale of the relative lifts the always-valid test expects (its N(0, tau^2) mixture).");
+    public static final ConfigOption<Double> GUARDRAIL_MAX_CONVERSION_DROP = ConfigOptions
+            .key("experiment.guardrail.max-conversion-drop").doubleType().defaultValue(0.15)
+            .withDescription("A variant whose conversion is down by more than this share, significantly, is stopped.");
+    public static final ConfigOption<Double> GUARDRAIL_ALPHA = ConfigOptions.key("experiment.guardrail.alpha")
+            .doubleType().defaultValue(0.05)
+            .withDescription("Always-valid p-value below which a guardrail's drop counts as significant.");
+    public static final ConfigOption<Integer> GUARDRAIL_MIN_USERS = ConfigOptions.key("experiment.guardrail.min-users")
+            .intType().defaultValue(100).withDescription("Users every variant needs before the guardrails act.");
+    public static final ConfigOption<Double> GUARDRAIL_SRM_P_VALUE = ConfigOptions.key("experiment.guardrail.srm-p-value")
+            .doubleType().defaultValue(0.001)
+            .withDescription("Sample-ratio-mismatch p-value below which every non-control variant is stopped.");
     public static final ConfigOption<Double> RETENTION_THRESHOLD = ConfigOptions.key("decision.retention-threshold")
             .doubleType().defaultValue(0.2)
             .withDescription("Repeat customers whose purchase propensity is below this get a retention offer.");
@@ -149,7 +170,8 @@ public final class JobSettings {
             INPUT_FILES, GROUP_ID, STARTING_OFFSETS, MODELS_DIR, MAX_OUT_OF_ORDERNESS,
             SOURCE_IDLENESS, MAX_EVENT_BYTES, EVENTS_WRITER_SCHEMAS, STATE_TTL, MODEL_TIMEOUT, MODEL_CAPACITY, MODEL_REQUEST_EVENTS, MODEL_REQUEST_DELAY, MODEL_BATCH_SIZE,
             MODEL_PARALLELISM, EXPERIMENT_KEY, EXPERIMENT_VARIATIONS, EXPERIMENT_WEIGHTS, EXPERIMENT_COVERAGE,
-            EXPERIMENT_HASH_VERSION, RETENTION_THRESHOLD, MAX_ITEMS, DELIVERY_GUARANTEE, TRANSACTIONAL_ID_PREFIX,
+            EXPERIMENT_HASH_VERSION, EXPERIMENT_RESULTS_TOPIC, EXPERIMENT_REPORT_INTERVAL, EXPERIMENT_SEQUENTIAL_TAU,
+            GUARDRAIL_MAX_CONVERSION_DROP, GUARDRAIL_ALPHA, GUARDRAIL_MIN_USERS, GUARDRAIL_SRM_P_VALUE, RETENTION_THRESHOLD, MAX_ITEMS, DELIVERY_GUARANTEE, TRANSACTIONAL_ID_PREFIX,
             MAX_PARALLELISM, BUFFER_TIMEOUT, JOB_NAME);
 
     private final Configuration config;
@@ -249,6 +271,11 @@ public final class JobSettings {
         } catch (IllegalArgumentException e) {
             problems.add("experiment: " + e.getMessage());
         }
+        try {
+            analysisSettings();
+        } catch (IllegalArgumentException e) {
+            problems.add("experiment analysis: " + e.getMessage());
+        }
     }
 
     private void positive(List<String> problems, ConfigOption<Integer> option) {
@@ -261,6 +288,7 @@ public final class JobSettings {
         return config.get(option);
     }
 
+    /** The experiment the job starts with (--experiment.*); the control topic can start more. */
     public Experiment experiment() {
         List<Double> weights = config.get(EXPERIMENT_WEIGHTS);
         if (weights != null) {
@@ -269,13 +297,19 @@ public final class JobSettings {
                 throw new IllegalArgumentException("--experiment.weights must be >= 0 and sum to 1, got " + weights);
             }
         }
-        double coverage = config.get(EXPERIMENT_COVERAGE);
-        if (!(coverage >= 0 && coverage <= 1)) {
-            throw new IllegalArgumentException("--experiment.coverage must be in [0, 1], got " + coverage);
+        if (!(config.get(EXPERIMENT_COVERAGE) >= 0 && config.get(EXPERIMENT_COVERAGE) <= 1)) {
+            throw new IllegalArgumentException("--experiment.coverage must be in [0, 1], got "
+                    + config.get(EXPERIMENT_COVERAGE));
         }
         return new Experiment(config.get(EXPERIMENT_KEY), config.get(EXPERIMENT_VARIATIONS),
                 weights == null ? null : weights.stream().mapToDouble(Double::doubleValue).toArray(),
-                coverage, config.get(EXPERIMENT_HASH_VERSION), null, null, 0, 1);
+                config.get(EXPERIMENT_COVERAGE), config.get(EXPERIMENT_HASH_VERSION), null, null, 0, 1);
+    }
+
+    public AnalysisSettings analysisSettings() {
+        return new AnalysisSettings(config.get(EXPERIMENT_REPORT_INTERVAL), 0.95, config.get(EXPERIMENT_SEQUENTIAL_TAU),
+                config.get(GUARDRAIL_MAX_CONVERSION_DROP), config.get(GUARDRAIL_ALPHA), config.get(GUARDRAIL_MIN_USERS),
+                config.get(GUARDRAIL_SRM_P_VALUE));
     }
 
     /** The .avsc files of --events-writer-schemas, each checked to resolve to the current UserEvent. */

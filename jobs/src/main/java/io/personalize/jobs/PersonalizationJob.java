@@ -7,6 +7,7 @@ import io.personalize.schema.DeadLetter;
 import io.personalize.schema.FeatureSnapshot;
 import io.personalize.schema.LateEvent;
 import io.personalize.schema.ExperimentAssignment;
+import io.personalize.schema.ExperimentResult;
 import io.personalize.schema.PersonalizationDecision;
 import io.personalize.schema.UserEvent;
 import io.personalize.udfs.control.AuditRecords;
@@ -16,6 +17,9 @@ import io.personalize.udfs.control.NoControlCommands;
 import io.personalize.udfs.control.RouteControlCommands;
 import io.personalize.udfs.model.DeployModels;
 import io.personalize.udfs.decision.DecideAndAssign;
+import io.personalize.udfs.decision.DecisionInput;
+import io.personalize.udfs.experiment.AnalyzeExperiments;
+import io.personalize.udfs.experiment.ExperimentCommands;
 import io.personalize.udfs.decision.DecisionPolicy;
 import io.personalize.udfs.features.FeatureSnapshots;
 import io.personalize.udfs.features.FeaturizedEvent;
@@ -49,6 +53,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.connector.file.src.FileSource;
 import org.apache.flink.api.connector.source.Source;
@@ -82,10 +87,22 @@ public final class PersonalizationJob {
     /** Where the job reads from. {@code control} may be null (bounded runs have no control input). */
     public record Sources(Source<DecodedEvent, ?, ?> events, Source<DecodedControl, ?, ?> control) {}
 
-    /** Where the job writes to. {@code features} and {@code monitoring} may be null (not written). */
+    /**
+     * Where the job writes to. {@code features}, {@code monitoring}, {@code experimentResults} and
+     * {@code guardrailCommands} may be null (not written). Guardrail stops reach the decisions only
+     * through the control topic the job reads: {@code guardrailCommands} should write there.
+     */
     public record Sinks(Sink<PersonalizationDecision> decisions, Sink<ExperimentAssignment> assignments,
             Sink<DeadLetter> deadLetters, Sink<AuditRecord> audit, Sink<LateEvent> lateEvents,
-            Sink<FeatureSnapshot> features, Sink<ModelMonitoring> monitoring) {}
+            Sink<FeatureSnapshot> features, Sink<ModelMonitoring> monitoring,
+            Sink<ExperimentResult> experimentResults, Sink<ControlEvent> guardrailCommands) {
+        /** The sinks a run without experiment outputs needs (backtests, benchmarks). */
+        public Sinks(Sink<PersonalizationDecision> decisions, Sink<ExperimentAssignment> assignments,
+                Sink<DeadLetter> deadLetters, Sink<AuditRecord> audit, Sink<LateEvent> lateEvents,
+                Sink<FeatureSnapshot> features, Sink<ModelMonitoring> monitoring) {
+            this(decisions, assignments, deadLetters, audit, lateEvents, features, monitoring, null, null);
+        }
+    }
 
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
@@ -116,9 +133,7 @@ public final class PersonalizationJob {
         if (!files.isEmpty()) {
             return new Sources(fileSource(settings, files), null);
         }
-        String control = settings.get(JobSettings.CONTROL_TOPIC);
-        boolean noControl = control.isBlank() || control.equals("none");
-        return new Sources(kafkaSource(settings), noControl ? null : controlSource(settings));
+        return new Sources(kafkaSource(settings), noControlTopic(settings) ? null : controlSource(settings));
     }
 
     public static Sinks kafkaSinks(JobSettings settings) {
@@ -138,7 +153,17 @@ public final class PersonalizationJob {
                         : kafkaSink(settings, features, FeatureSnapshot.class,
                                 AvroKafkaSerializer.utf8(FeatureSnapshot::getUserId), "features"),
                 kafkaSink(settings, settings.get(JobSettings.MONITORING_TOPIC), ModelMonitoring.class,
-                        AvroKafkaSerializer.utf8(ModelMonitoring::getModel), "model-monitoring"));
+                        AvroKafkaSerializer.utf8(ModelMonitoring::getModel), "model-monitoring"),
+                kafkaSink(settings, settings.get(JobSettings.EXPERIMENT_RESULTS_TOPIC), ExperimentResult.class,
+                        AvroKafkaSerializer.utf8(ExperimentResult::getExperimentKey), "experiment-results"),
+                noControlTopic(settings) ? null
+                        : kafkaSink(settings, settings.get(JobSettings.CONTROL_TOPIC), ControlEvent.class,
+                                AvroKafkaSerializer.utf8(ControlEvent::getExperimentKey), "guardrail-commands"));
+    }
+
+    private static boolean noControlTopic(JobSettings settings) {
+        String control = settings.get(JobSettings.CONTROL_TOPIC);
+        return control.isBlank() || control.equals("none");
     }
 
     /** Settings every run of this job needs, whatever the cluster configuration says. */
@@ -182,10 +207,12 @@ public final class PersonalizationJob {
         }
         deadLetters.sinkTo(sinks.deadLetters()).uid("dead-letters-sink").name("dead-letters-sink");
         KeyedStream<ControlEvent, String> controlByUser = control
-                .filter(c -> !DeployModels.isModelCommand(c)).uid("user-commands").name("user-commands")
+                .filter(RouteControlCommands::isUserCommand).uid("user-commands").name("user-commands")
                 .keyBy(ControlEvent::getUserId);
         DataStream<ControlEvent> modelCommands = control
                 .filter(DeployModels::isModelCommand).uid("model-commands").name("model-commands");
+        DataStream<ControlEvent> experimentCommands = control
+                .filter(ExperimentCommands::isExperimentCommand).uid("experiment-commands").name("experiment-commands");
 
         SingleOutputStreamOperator<FeaturizedEvent> featurized = valid
                 .keyBy(UserEvent::getUserId)
@@ -208,12 +235,17 @@ public final class PersonalizationJob {
             scored.getSideOutput(JoinModelResults.MONITORING)
                     .sinkTo(sinks.monitoring()).uid("monitoring-sink").name("monitoring-sink");
         }
-        KeySelector<ScoredEvent, String> user = s -> s.input.event.getUserId();
-        // the join emits in the user's key group and is chained to the decision: no second shuffle
-        KeyedStream<ScoredEvent, String> scoredByUser = DataStreamUtils.reinterpretAsKeyedStream(scored, user);
+        // The join emits in the user's key group, and the user commands' map runs in theirs: both reach
+        // the decision operator's subtask for the user without another shuffle.
+        DataStream<DecisionInput> scoredInputs = scored.map(DecisionInput::of).returns(DecisionInput.class)
+                .uid("scored-decision-inputs").name("scored-decision-inputs");
+        DataStream<DecisionInput> userCommandInputs = controlByUser.map(DecisionInput::of).returns(DecisionInput.class)
+                .uid("user-command-decision-inputs").name("user-command-decision-inputs");
+        KeyedStream<DecisionInput, String> decisionInputs = DataStreamUtils.reinterpretAsKeyedStream(
+                scoredInputs.union(userCommandInputs), DecisionInput::userId, Types.STRING);
 
-        SingleOutputStreamOperator<PersonalizationDecision> decided = scoredByUser
-                .connect(controlByUser)
+        SingleOutputStreamOperator<PersonalizationDecision> decided = decisionInputs
+                .connect(experimentCommands.broadcast(DecideAndAssign.EXPERIMENTS))
                 .process(new DecideAndAssign(settings.experiment(),
                         new DecisionPolicy(settings.get(JobSettings.RETENTION_THRESHOLD), 2,
                                 settings.get(JobSettings.MAX_ITEMS)),
@@ -223,8 +255,22 @@ public final class PersonalizationJob {
         decided.getSideOutput(DecideAndAssign.ASSIGNMENTS)
                 .sinkTo(sinks.assignments()).uid("assignments-sink").name("assignments-sink");
 
+        SingleOutputStreamOperator<ExperimentResult> analysed = decided
+                .getSideOutput(DecideAndAssign.EXPERIMENT_OBSERVATIONS)
+                .keyBy(o -> o.experimentKey, Types.STRING)
+                .process(new AnalyzeExperiments(settings.analysisSettings()))
+                .uid("analyze-experiments").name("analyze-experiments");
+        if (sinks.experimentResults() != null) {
+            analysed.sinkTo(sinks.experimentResults()).uid("experiment-results-sink").name("experiment-results-sink");
+        }
+        if (sinks.guardrailCommands() != null) {
+            analysed.getSideOutput(AnalyzeExperiments.GUARDRAIL_COMMANDS)
+                    .sinkTo(sinks.guardrailCommands()).uid("guardrail-commands-sink").name("guardrail-commands-sink");
+        }
+
         DataStream<AuditRecord> erasures = featurized.getSideOutput(AuditRecords.AUDIT)
-                .union(decided.getSideOutput(AuditRecords.AUDIT), deployed.getSideOutput(AuditRecords.AUDIT));
+                .union(decided.getSideOutput(AuditRecords.AUDIT), deployed.getSideOutput(AuditRecords.AUDIT),
+                        analysed.getSideOutput(AuditRecords.AUDIT));
         (audit == null ? erasures : audit.union(erasures))
                 .sinkTo(sinks.audit()).uid("audit-sink").name("audit-sink");
     }

@@ -3,6 +3,8 @@ package io.personalize.udfs.control;
 import io.personalize.schema.ControlCommand;
 import io.personalize.schema.ControlEvent;
 import io.personalize.schema.DeadLetter;
+import io.personalize.udfs.experiment.ExperimentCommands;
+import io.personalize.udfs.experiment.LiveExperiment;
 import io.personalize.udfs.ingest.RouteDeadLetters;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
@@ -11,9 +13,9 @@ import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
 /**
- * Commands the job can carry out go on (keyed by user downstream); undecodable control records
- * become dead letters, and commands it cannot carry out (unknown, or a user command without a user)
- * are refused on the audit output with the reason.
+ * Commands the job can carry out go on (user commands keyed by user downstream, model and
+ * experiment commands broadcast); undecodable control records become dead letters, and commands it
+ * cannot carry out (unknown, or missing what they need) are refused on the audit output with the reason.
  */
 public class RouteControlCommands extends ProcessFunction<DecodedControl, ControlEvent> {
     private static final long serialVersionUID = 1L;
@@ -40,10 +42,13 @@ public class RouteControlCommands extends ProcessFunction<DecodedControl, Contro
         String problem = null;
         if (control.getCommand() == ControlCommand.UNKNOWN) {
             problem = "unknown command (written by a newer producer?); ignored";
-        } else if (control.getCommand() == ControlCommand.ERASE_USER
-                && (control.getUserId() == null || control.getUserId().isEmpty())) {
-            problem = "ERASE_USER without a userId; nothing erased";
-        } else if (control.getCommand() != ControlCommand.ERASE_USER) {
+        } else if (isUserCommand(control)) {
+            if (blank(control.getUserId())) {
+                problem = control.getCommand() + " without a userId; nothing done";
+            }
+        } else if (ExperimentCommands.isExperimentCommand(control)) {
+            problem = experimentCommandProblem(control);
+        } else {
             problem = modelCommandProblem(control);
         }
         if (problem != null) {
@@ -53,6 +58,36 @@ public class RouteControlCommands extends ProcessFunction<DecodedControl, Contro
         }
         accepted.inc();
         out.collect(control);
+    }
+
+    /** Commands about one user: they go to the user's keyed state. */
+    public static boolean isUserCommand(ControlEvent control) {
+        ControlCommand c = control.getCommand();
+        return c == ControlCommand.ERASE_USER || c == ControlCommand.OPT_OUT || c == ControlCommand.OPT_IN;
+    }
+
+    private static String experimentCommandProblem(ControlEvent control) {
+        if (control.getCommand() == ControlCommand.START_EXPERIMENT) {
+            if (control.getExperiment() == null) {
+                return "START_EXPERIMENT without an experiment definition; nothing changed";
+            }
+            try {
+                LiveExperiment.of(control.getExperiment(), 0);
+            } catch (IllegalArgumentException e) {
+                return "START_EXPERIMENT: " + e.getMessage() + "; nothing changed";
+            }
+            return null;
+        }
+        if (blank(control.getExperimentKey())) {
+            return control.getCommand() + " without an experimentKey; nothing changed";
+        }
+        if (control.getCommand() == ControlCommand.STOP_VARIANT && blank(control.getVariant())) {
+            return "STOP_VARIANT without a variant; nothing changed";
+        }
+        if (control.getCommand() == ControlCommand.SET_EXPERIMENT_WEIGHTS && control.getWeights().isEmpty()) {
+            return "SET_EXPERIMENT_WEIGHTS without weights; nothing changed";
+        }
+        return null;
     }
 
     private static String modelCommandProblem(ControlEvent control) {

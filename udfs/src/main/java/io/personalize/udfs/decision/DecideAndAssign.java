@@ -3,13 +3,19 @@ package io.personalize.udfs.decision;
 import io.personalize.schema.Action;
 import io.personalize.schema.ControlCommand;
 import io.personalize.schema.ControlEvent;
-import io.personalize.udfs.control.AuditRecords;
+import io.personalize.schema.EventType;
 import io.personalize.schema.ExperimentAssignment;
 import io.personalize.schema.ModelScore;
 import io.personalize.schema.ModelStatus;
 import io.personalize.schema.PersonalizationDecision;
 import io.personalize.schema.UserEvent;
+import io.personalize.udfs.control.AuditRecords;
 import io.personalize.udfs.experiment.Experiment;
+import io.personalize.udfs.experiment.ExperimentCommands;
+import io.personalize.udfs.experiment.ExperimentMembership;
+import io.personalize.udfs.experiment.ExperimentObservation;
+import io.personalize.udfs.experiment.LiveExperiment;
+import io.personalize.udfs.experiment.RunningExperiments;
 import io.personalize.udfs.features.StateExpiry;
 import io.personalize.udfs.model.ModelResult;
 import io.personalize.udfs.model.ScoredEvent;
@@ -22,45 +28,56 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.BroadcastState;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.StateTtlConfig;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
-import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
+import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keyed by user: puts the user in the experiment (GrowthBook-compatible, sticky in state, one
- * exposure per user and experiment on a side output) and makes the decision for the variant.
- * Variation 0 is control: the non-personalized default. An ERASE_USER command on the second input
- * deletes the user's assignments at once and is audited.
+ * Keyed by user: places the user in the running experiments (GrowthBook-compatible, sticky in
+ * state, one exposure per user and experiment on a side output), makes the decision for the
+ * variation that governs them, and reports exposures and purchases to the live analysis. The
+ * first running experiment that takes a user governs, as GrowthBook's feature rules do; a holdout
+ * passes its non-control users on. Variation 0 is control: the non-personalized default.
+ * Experiments are started, stopped and re-weighted at run time by control commands on the
+ * broadcast input; ERASE_USER on the keyed input deletes the user's assignments and is audited.
  */
-public class DecideAndAssign extends KeyedCoProcessFunction<String, ScoredEvent, ControlEvent, PersonalizationDecision> {
+public class DecideAndAssign
+        extends KeyedBroadcastProcessFunction<String, DecisionInput, ControlEvent, PersonalizationDecision> {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(DecideAndAssign.class);
 
     public static final OutputTag<ExperimentAssignment> ASSIGNMENTS = new OutputTag<>("assignments") {};
-    public static final String ASSIGNMENT_STATE = "experiment-assignments";
+    public static final OutputTag<ExperimentObservation> EXPERIMENT_OBSERVATIONS =
+            new OutputTag<>("experiment-observations") {};
+    public static final MapStateDescriptor<String, LiveExperiment> EXPERIMENTS =
+            new MapStateDescriptor<>("experiments", Types.STRING, TypeInformation.of(LiveExperiment.class));
+    public static final String MEMBERSHIP_STATE = "experiment-memberships";
     public static final String COMPONENT = "decide-and-assign";
 
-    private final Experiment experiment;
+    private final Experiment configured;
     private final DecisionPolicy policy;
     private final String modelsDir;
+    private final Duration stateTtl;
 
     private transient PopularItems popular;
-    private transient MapState<String, Integer> assignments;
+    private transient MapState<String, ExperimentMembership> memberships;
+    private transient RunningExperiments running;
     private transient Map<Action, Counter> decisionsByAction;
     private transient Counter fallbacks;
     private transient Counter exposures;
 
-    private final Duration stateTtl;
-
-    public DecideAndAssign(Experiment experiment, DecisionPolicy policy, String modelsDir, Duration stateTtl) {
-        this.experiment = experiment;
+    /** @param configured the experiment of the job's settings, or null: only the control topic's run */
+    public DecideAndAssign(Experiment configured, DecisionPolicy policy, String modelsDir, Duration stateTtl) {
+        this.configured = configured;
         this.policy = policy;
         this.modelsDir = modelsDir;
         this.stateTtl = stateTtl;
@@ -68,11 +85,11 @@ public class DecideAndAssign extends KeyedCoProcessFunction<String, ScoredEvent,
 
     @Override
     public void open(OpenContext openContext) {
-        MapStateDescriptor<String, Integer> descriptor =
-                new MapStateDescriptor<>(ASSIGNMENT_STATE, Types.STRING, Types.INT);
+        MapStateDescriptor<String, ExperimentMembership> descriptor =
+                new MapStateDescriptor<>(MEMBERSHIP_STATE, Types.STRING, TypeInformation.of(ExperimentMembership.class));
         // expires with the user's features: a user idle for the whole TTL starts afresh
         StateExpiry.apply(descriptor, stateTtl, StateTtlConfig.UpdateType.OnReadAndWrite);
-        assignments = getRuntimeContext().getMapState(descriptor);
+        memberships = getRuntimeContext().getMapState(descriptor);
         try {
             popular = PopularItems.load(Path.of(modelsDir));
         } catch (Exception e) {
@@ -89,51 +106,155 @@ public class DecideAndAssign extends KeyedCoProcessFunction<String, ScoredEvent,
     }
 
     @Override
-    public void processElement2(ControlEvent control, Context ctx, Collector<PersonalizationDecision> out)
+    public void processBroadcastElement(ControlEvent control, Context ctx, Collector<PersonalizationDecision> out)
             throws Exception {
+        if (!ExperimentCommands.isExperimentCommand(control)) {
+            return;
+        }
+        BroadcastState<String, LiveExperiment> state = ctx.getBroadcastState(EXPERIMENTS);
+        String kind;
+        String detail;
+        try {
+            ExperimentCommands.Applied applied = ExperimentCommands.apply(control,
+                    RunningExperiments.known(configured, state.immutableEntries()));
+            state.put(applied.experiment().key, applied.experiment());
+            kind = applied.kind();
+            detail = applied.detail();
+            LOG.info("{}: {}", control.getCommand(), detail);
+        } catch (IllegalArgumentException e) {
+            kind = AuditRecords.CONTROL_REJECTED;
+            detail = e.getMessage() + "; nothing changed";
+            LOG.warn("{} refused: {}", control.getCommand(), e.getMessage());
+        }
+        running = null; // rebuilt from the broadcast state at the next event
+        if (getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0) { // every subtask did the same
+            ctx.output(AuditRecords.AUDIT, AuditRecords.of(kind, COMPONENT, control, detail));
+        }
+    }
+
+    @Override
+    public void processElement(DecisionInput input, ReadOnlyContext ctx, Collector<PersonalizationDecision> out)
+            throws Exception {
+        if (input.command != null) {
+            onUserCommand(input.command, ctx);
+            return;
+        }
+        if (running == null) {
+            running = RunningExperiments.of(RunningExperiments.known(configured,
+                    ctx.getBroadcastState(EXPERIMENTS).immutableEntries()));
+        }
+        ScoredEvent scored = input.scored;
+        UserEvent event = scored.input.event;
+        if (event.getEventType() == EventType.PURCHASE) {
+            reportPurchase(event, ctx); // before any exposure this event causes: only later purchases count
+        }
+        Placement placement = place(event, ctx);
+        DecisionPolicy.Outcome outcome = policy.decide(scored, placement.personalize(), popular);
+        if (placement.stopReason != null) {
+            outcome.reasons.add(0, placement.stopReason);
+        }
+        decisionsByAction.get(outcome.action).inc();
+        if (outcome.fallback) {
+            fallbacks.inc();
+        }
+        out.collect(PersonalizationDecision.newBuilder()
+                .setDecisionId(uuid("decision/" + event.getEventId()))
+                .setUserId(event.getUserId())
+                .setTriggerEventId(event.getEventId())
+                .setTriggerEventType(event.getEventType().name())
+                .setEventTime(event.getEventTime())
+                .setDecidedAt(System.currentTimeMillis())
+                .setAction(outcome.action)
+                .setItems(outcome.items)
+                .setModelScores(modelScores(scored, outcome))
+                .setExperimentId(placement.experiment == null ? null : placement.experiment.key)
+                .setVariant(placement.experiment == null ? null : placement.experiment.variations[placement.variation])
+                .setReasons(outcome.reasons)
+                .setFallback(outcome.fallback)
+                .setFallbackReason(outcome.fallbackReason)
+                .build());
+    }
+
+    /** The experiment and variation that govern this user's decision (none: control's behaviour, like GrowthBook). */
+    private record Placement(LiveExperiment experiment, int variation, String stopReason) {
+        boolean personalize() {
+            return experiment != null && variation != 0 && stopReason == null;
+        }
+    }
+
+    private Placement place(UserEvent event, ReadOnlyContext ctx) throws Exception {
+        String userId = event.getUserId();
+        for (RunningExperiments.Running r : running.inOrder()) {
+            LiveExperiment live = r.live();
+            ExperimentMembership membership = memberships.get(live.key);
+            int variation = membership == null ? -1 : membership.variationIn(live);
+            if (variation < 0) {
+                variation = r.assigner().assign(userId);
+                if (variation < 0) {
+                    continue; // outside its coverage or namespace: the next experiment may take the user
+                }
+                memberships.put(live.key, new ExperimentMembership(variation, live.variations[variation]));
+                expose(live, r.assigner(), variation, event, ctx);
+            }
+            if (live.holdout && variation != 0) {
+                continue;
+            }
+            String stopReason = live.stoppedVariants[variation]
+                    ? "VARIANT_STOPPED(" + live.key + "/" + live.variations[variation] + ": " + live.stopReasons[variation] + ")"
+                    : null;
+            return new Placement(live, variation, stopReason);
+        }
+        return new Placement(null, -1, null);
+    }
+
+    private void expose(LiveExperiment live, Experiment assigner, int variation, UserEvent event, ReadOnlyContext ctx) {
+        exposures.inc();
+        ctx.output(ASSIGNMENTS, ExperimentAssignment.newBuilder()
+                .setAssignmentId(uuid("assignment/" + live.key + "/" + event.getUserId()))
+                .setExperimentId(live.key)
+                .setUserId(event.getUserId())
+                .setVariationIndex(variation)
+                .setVariant(live.variations[variation])
+                .setHashVersion(live.hashVersion)
+                .setBucket(assigner.bucketOf(event.getUserId()))
+                .setTriggerEventId(event.getEventId())
+                .setEventTime(event.getEventTime())
+                .setAssignedAt(System.currentTimeMillis())
+                .build());
+        ctx.output(EXPERIMENT_OBSERVATIONS, ExperimentObservation.exposure(live, variation));
+    }
+
+    /** A purchase by a user already exposed counts for every running experiment and live variant they are in. */
+    private void reportPurchase(UserEvent event, ReadOnlyContext ctx) throws Exception {
+        double revenue = event.getPrice() == null ? 0
+                : event.getPrice() * (event.getQuantity() == null ? 1 : event.getQuantity());
+        for (RunningExperiments.Running r : running.inOrder()) {
+            LiveExperiment live = r.live();
+            ExperimentMembership membership = memberships.get(live.key);
+            int variation = membership == null ? -1 : membership.variationIn(live);
+            if (variation < 0 || live.stoppedVariants[variation]) {
+                continue;
+            }
+            ctx.output(EXPERIMENT_OBSERVATIONS, ExperimentObservation.purchase(live, variation, !membership.converted,
+                    membership.revenue, revenue));
+            membership.converted = true;
+            membership.revenue += revenue;
+            memberships.put(live.key, membership);
+        }
+    }
+
+    private void onUserCommand(ControlEvent control, ReadOnlyContext ctx) throws Exception {
         if (control.getCommand() != ControlCommand.ERASE_USER) {
             return;
         }
-        boolean held = !assignments.isEmpty();
-        assignments.clear();
+        boolean held = !memberships.isEmpty();
+        memberships.clear();
         ctx.output(AuditRecords.AUDIT, AuditRecords.of(AuditRecords.USER_ERASED, COMPONENT, control,
                 held ? "deleted the user's experiment assignments" : "no experiment assignments were held for the user"));
     }
 
-    @Override
-    public void processElement1(ScoredEvent scored, Context ctx, Collector<PersonalizationDecision> out)
-            throws Exception {
-        UserEvent event = scored.input.event;
-        String userId = event.getUserId();
-        Integer variation = assignments.get(experiment.key());
-        if (variation != null && variation >= experiment.variations().size()) {
-            variation = null; // the experiment lost variations since: assign again
-        }
-        if (variation == null) {
-            int assigned = experiment.assign(userId);
-            if (assigned >= 0) {
-                variation = assigned;
-                assignments.put(experiment.key(), assigned);
-                exposures.inc();
-                ctx.output(ASSIGNMENTS, ExperimentAssignment.newBuilder()
-                        .setAssignmentId(uuid("assignment/" + experiment.key() + "/" + userId))
-                        .setExperimentId(experiment.key())
-                        .setUserId(userId)
-                        .setVariationIndex(assigned)
-                        .setVariant(experiment.variations().get(assigned))
-                        .setHashVersion(experiment.hashVersion())
-                        .setBucket(experiment.bucketOf(userId))
-                        .setTriggerEventId(event.getEventId())
-                        .setEventTime(event.getEventTime())
-                        .setAssignedAt(System.currentTimeMillis())
-                        .build());
-            }
-        }
-        // like GrowthBook: a user outside the experiment (coverage, namespace) gets control's behaviour
-        boolean personalize = variation != null && variation != 0;
-        DecisionPolicy.Outcome outcome = policy.decide(scored, personalize, popular);
-
-        List<ModelScore> modelScores = new ArrayList<>(scored.models.length);
+    private List<ModelScore> modelScores(ScoredEvent scored, DecisionPolicy.Outcome outcome) {
+        List<ModelScore> modelScores = new ArrayList<>(scored.models.length + 1);
         for (ModelResult r : scored.models) {
             if (r.notApplicable) {
                 continue; // e.g. sentiment for an event without text
@@ -143,29 +264,9 @@ public class DecideAndAssign extends KeyedCoProcessFunction<String, ScoredEvent,
         }
         if (!outcome.items.isEmpty() && outcome.items.get(outcome.items.size() - 1).getSource()
                 .equals(DecisionPolicy.SOURCE_POPULAR)) {
-            modelScores.add(new ModelScore(PopularItems.MODEL_NAME, popular.version(), null,
-                    ModelStatus.OK, 0L));
+            modelScores.add(new ModelScore(PopularItems.MODEL_NAME, popular.version(), null, ModelStatus.OK, 0L));
         }
-        decisionsByAction.get(outcome.action).inc();
-        if (outcome.fallback) {
-            fallbacks.inc();
-        }
-        out.collect(PersonalizationDecision.newBuilder()
-                .setDecisionId(uuid("decision/" + event.getEventId()))
-                .setUserId(userId)
-                .setTriggerEventId(event.getEventId())
-                .setTriggerEventType(event.getEventType().name())
-                .setEventTime(event.getEventTime())
-                .setDecidedAt(System.currentTimeMillis())
-                .setAction(outcome.action)
-                .setItems(outcome.items)
-                .setModelScores(modelScores)
-                .setExperimentId(variation == null ? null : experiment.key())
-                .setVariant(variation == null ? null : experiment.variations().get(variation))
-                .setReasons(outcome.reasons)
-                .setFallback(outcome.fallback)
-                .setFallbackReason(outcome.fallbackReason)
-                .build());
+        return modelScores;
     }
 
     static String uuid(String name) {

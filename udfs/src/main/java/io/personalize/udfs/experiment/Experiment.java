@@ -20,9 +20,19 @@ public final class Experiment implements Serializable {
     private final String namespace;
     private final double namespaceStart;
     private final double namespaceEnd;
+    private final boolean holdout;
 
     public Experiment(String key, List<String> variations, double[] weights, double coverage, int hashVersion,
             String seed, String namespace, double namespaceStart, double namespaceEnd) {
+        this(key, variations, weights, coverage, hashVersion, seed, namespace, namespaceStart, namespaceEnd, false);
+    }
+
+    /**
+     * A {@code holdout} experiment puts its control users on the default everywhere; its other users
+     * go on to the experiments after it.
+     */
+    public Experiment(String key, List<String> variations, double[] weights, double coverage, int hashVersion,
+            String seed, String namespace, double namespaceStart, double namespaceEnd, boolean holdout) {
         if (key == null || key.isBlank()) {
             throw new IllegalArgumentException("experiment key is empty");
         }
@@ -32,6 +42,27 @@ public final class Experiment implements Serializable {
         if (weights != null && weights.length != variations.size()) {
             throw new IllegalArgumentException("experiment " + key + " has " + variations.size() + " variations but "
                     + weights.length + " weights");
+        }
+        if (weights != null) {
+            double total = 0;
+            for (double w : weights) {
+                if (!(w >= 0)) {
+                    throw new IllegalArgumentException("experiment " + key + ": weights must be >= 0, got "
+                            + Arrays.toString(weights));
+                }
+                total += w;
+            }
+            if (Math.abs(total - 1) > 0.01) {
+                throw new IllegalArgumentException("experiment " + key + ": weights must sum to 1, got "
+                        + Arrays.toString(weights));
+            }
+        }
+        if (!(coverage >= 0 && coverage <= 1)) {
+            throw new IllegalArgumentException("experiment " + key + ": coverage must be in [0, 1], got " + coverage);
+        }
+        if (namespace != null && !(namespaceStart >= 0 && namespaceStart < namespaceEnd && namespaceEnd <= 1)) {
+            throw new IllegalArgumentException("experiment " + key + ": namespace range must satisfy 0 <= start < end <= 1, got ["
+                    + namespaceStart + ", " + namespaceEnd + ")");
         }
         if (hashVersion != 1 && hashVersion != 2) {
             throw new IllegalArgumentException("experiment " + key + ": hash version must be 1 or 2, got " + hashVersion);
@@ -45,6 +76,7 @@ public final class Experiment implements Serializable {
         this.namespace = namespace;
         this.namespaceStart = namespaceStart;
         this.namespaceEnd = namespaceEnd;
+        this.holdout = holdout;
     }
 
     public static Experiment twoWay(String key, String control, String treatment) {
@@ -61,6 +93,41 @@ public final class Experiment implements Serializable {
 
     public int hashVersion() {
         return hashVersion;
+    }
+
+    /** The configured weights, or equal ones. */
+    public double[] weights() {
+        return weights == null ? GrowthBookHashing.equalWeights(variations.size()) : weights.clone();
+    }
+
+    public double coverage() {
+        return coverage;
+    }
+
+    public String seed() {
+        return seed;
+    }
+
+    public String namespace() {
+        return namespace;
+    }
+
+    public double namespaceStart() {
+        return namespaceStart;
+    }
+
+    public double namespaceEnd() {
+        return namespaceEnd;
+    }
+
+    public boolean holdout() {
+        return holdout;
+    }
+
+    /** The same experiment with other weights (sticky users keep their variation; new ones use these). */
+    public Experiment withWeights(double[] newWeights) {
+        return new Experiment(key, variations, newWeights, coverage, hashVersion, seed, namespace, namespaceStart,
+                namespaceEnd, holdout);
     }
 
     /** The user's hash, the same value GrowthBook computes for this experiment. */
@@ -80,6 +147,7 @@ public final class Experiment implements Serializable {
     @Override
     public String toString() {
         return "Experiment{" + key + " " + variations + " weights=" + Arrays.toString(weights) + " coverage=" + coverage
-                + " hashVersion=" + hashVersion + (namespace == null ? "" : " namespace=" + namespace) + "}";
+                + " hashVersion=" + hashVersion + (namespace == null ? "" : " namespace=" + namespace + "[" + namespaceStart + ","
+                + namespaceEnd + ")") + (holdout ? " holdout" : "") + "}";
     }
 }

@@ -34,25 +34,38 @@ public final class ExperimentStatistics {
         }
     }
 
-    /** A variant against control. NaN where the data cannot tell (no users, no control conversions). */
-    public record Comparison(String variant, double lift, double liftCiLow, double liftCiHigh, double pValue) {}
+    /**
+     * A variant against control. NaN where the data cannot tell (no users, no control conversions).
+     * {@code standardError} is the lift's, for sequential tests.
+     */
+    public record Comparison(String variant, double lift, double liftCiLow, double liftCiHigh, double pValue,
+            double standardError) {}
+
+    /** Relative lift of the conversion rate. */
+    public static Comparison compare(Arm control, Arm variant, double confidence) {
+        if (control.users() == 0 || variant.users() == 0) {
+            return compareMeans(variant.name(), Double.NaN, Double.NaN, Double.NaN, Double.NaN, confidence);
+        }
+        return compareMeans(variant.name(), control.rate(), control.rateVariance(), variant.rate(),
+                variant.rateVariance(), confidence);
+    }
 
     /**
-     * Relative lift (rate_v / rate_c - 1). The delta method gives its variance as
-     * var_v / rate_c^2 + rate_v^2 var_c / rate_c^4.
+     * Relative lift (mean_v / mean_c - 1) of two independent means, given the variance of each mean's
+     * estimate. The delta method gives its variance as var_v / mean_c^2 + mean_v^2 var_c / mean_c^4.
      */
-    public static Comparison compare(Arm control, Arm variant, double confidence) {
-        double pc = control.rate();
-        double pv = variant.rate();
-        if (control.users() == 0 || variant.users() == 0 || pc == 0) {
-            return new Comparison(variant.name(), Double.NaN, Double.NaN, Double.NaN, Double.NaN);
+    public static Comparison compareMeans(String variant, double meanControl, double varianceControl,
+            double meanVariant, double varianceVariant, double confidence) {
+        if (Double.isNaN(meanControl) || Double.isNaN(meanVariant) || meanControl == 0) {
+            return new Comparison(variant, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
         }
-        double lift = pv / pc - 1;
-        double variance = variant.rateVariance() / (pc * pc) + pv * pv * control.rateVariance() / (pc * pc * pc * pc);
+        double mc = meanControl;
+        double lift = meanVariant / mc - 1;
+        double variance = varianceVariant / (mc * mc) + meanVariant * meanVariant * varianceControl / (mc * mc * mc * mc);
         double se = Math.sqrt(variance);
         double z = STANDARD_NORMAL.inverseSurvivalProbability((1 - confidence) / 2);
         double pValue = se == 0 ? (lift == 0 ? 1 : 0) : 2 * STANDARD_NORMAL.survivalProbability(Math.abs(lift) / se);
-        return new Comparison(variant.name(), lift, lift - z * se, lift + z * se, pValue);
+        return new Comparison(variant, lift, lift - z * se, lift + z * se, pValue, se);
     }
 
     /** Every variant after the first (control) against it. */

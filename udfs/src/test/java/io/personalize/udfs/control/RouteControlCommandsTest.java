@@ -81,6 +81,38 @@ class RouteControlCommandsTest {
     }
 
     @Test
+    void experimentCommandsNeedAValidDefinitionOrAKeyAndWhatTheyChange() throws Exception {
+        var definition = io.personalize.schema.ExperimentDefinition.newBuilder().setKey("ranker-v2")
+                .setVariations(List.of("control", "ranker")).build();
+        ControlEvent start = ControlEvent.newBuilder().setRequestId("e1").setCommand(ControlCommand.START_EXPERIMENT)
+                .setExperiment(definition).setRequestedAt(1L).build();
+        ControlEvent badStart = ControlEvent.newBuilder(start).setRequestId("e2").setExperiment(
+                io.personalize.schema.ExperimentDefinition.newBuilder(definition).setWeights(List.of(0.9, 0.9)).build())
+                .build();
+        ControlEvent stopVariant = ControlEvent.newBuilder().setRequestId("e3").setCommand(ControlCommand.STOP_VARIANT)
+                .setExperimentKey("ranker-v2").setVariant("ranker").setRequestedAt(1L).build();
+        ControlEvent noVariant = ControlEvent.newBuilder(stopVariant).setRequestId("e4").setVariant(null).build();
+        ControlEvent noWeights = ControlEvent.newBuilder(stopVariant).setRequestId("e5")
+                .setCommand(ControlCommand.SET_EXPERIMENT_WEIGHTS).build();
+        ControlEvent optOut = command(ControlCommand.OPT_OUT, "carol");
+        ControlEvent optInNoUser = command(ControlCommand.OPT_IN, null);
+        try (var harness = new OneInputStreamOperatorTestHarness<>(new ProcessOperator<>(new RouteControlCommands()))) {
+            harness.open();
+            for (ControlEvent c : List.of(start, badStart, stopVariant, noVariant, noWeights, optOut, optInNoUser)) {
+                harness.processElement(new StreamRecord<>(decode(bytes(c.toByteBuffer()))));
+            }
+            assertThat(harness.extractOutputValues()).extracting(ControlEvent::getRequestId)
+                    .containsExactly("e1", "e3", optOut.getRequestId());
+            assertThat(harness.getSideOutput(AuditRecords.AUDIT)).extracting(r -> r.getValue().getDetail())
+                    .satisfiesExactly(
+                            d -> assertThat(d).contains("weights must sum to 1"),
+                            d -> assertThat(d).contains("STOP_VARIANT without a variant"),
+                            d -> assertThat(d).contains("SET_EXPERIMENT_WEIGHTS without weights"),
+                            d -> assertThat(d).contains("OPT_IN without a userId"));
+        }
+    }
+
+    @Test
     void controlRecordsAreFlinkPojos() {
         PojoTestUtils.assertSerializedAsPojoWithoutKryo(DecodedControl.class);
     }

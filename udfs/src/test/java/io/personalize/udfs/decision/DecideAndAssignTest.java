@@ -19,10 +19,11 @@ import io.personalize.udfs.model.ModelResult;
 import io.personalize.udfs.model.ScoredEvent;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
 import io.personalize.schema.ControlEvent;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 
 class DecideAndAssignTest {
@@ -37,17 +38,38 @@ class DecideAndAssignTest {
         }
     }
 
-    private static KeyedTwoInputStreamOperatorTestHarness<String, ScoredEvent, ControlEvent, PersonalizationDecision> harness()
-            throws Exception {
-        var harness = new KeyedTwoInputStreamOperatorTestHarness<>(
-                new KeyedCoProcessOperator<>(new DecideAndAssign(EXPERIMENT, new DecisionPolicy(0.2, 2, 20),
-                        TrainedModels.registry().toString(), java.time.Duration.ZERO)),
-                (ScoredEvent s) -> s.input.event.getUserId(), ControlEvent::getUserId, Types.STRING);
+    static KeyedBroadcastOperatorTestHarness<String, DecisionInput, ControlEvent, PersonalizationDecision> harness(
+            Experiment configured, OperatorSubtaskState restoreFrom) throws Exception {
+        var harness = new KeyedBroadcastOperatorTestHarness<>(new CoBroadcastWithKeyedOperator<>(
+                new DecideAndAssign(configured, new DecisionPolicy(0.2, 2, 20), TrainedModels.registry().toString(),
+                        java.time.Duration.ZERO), List.of(DecideAndAssign.EXPERIMENTS)),
+                DecisionInput::userId, Types.STRING, 1, 1, 0);
+        harness.setup();
+        if (restoreFrom != null) {
+            harness.initializeState(restoreFrom);
+        }
         harness.open();
         return harness;
     }
 
-    private static ScoredEvent scored(UserEvent event, long orders, String[] history, ModelResult propensity) {
+    private static KeyedBroadcastOperatorTestHarness<String, DecisionInput, ControlEvent, PersonalizationDecision> harness()
+            throws Exception {
+        return harness(EXPERIMENT, null);
+    }
+
+    /** Entries in the operator's keyed state (the harness runs the heap backend). */
+    static int keyedStateEntries(KeyedBroadcastOperatorTestHarness<String, DecisionInput, ControlEvent, PersonalizationDecision> harness) {
+        var operator = (org.apache.flink.streaming.api.operators.AbstractStreamOperator<?>) harness.getOperator();
+        return ((org.apache.flink.runtime.state.heap.HeapKeyedStateBackend<?>) operator.getKeyedStateBackend())
+                .numKeyValueStateEntries();
+    }
+
+    static void decide(KeyedBroadcastOperatorTestHarness<String, DecisionInput, ControlEvent, PersonalizationDecision> harness,
+            ScoredEvent scored) throws Exception {
+        harness.processElement(DecisionInput.of(scored), scored.input.event.getEventTime());
+    }
+
+    static ScoredEvent scored(UserEvent event, long orders, String[] history, ModelResult propensity) {
         FeaturizedEvent in = new FeaturizedEvent();
         in.event = event;
         in.features = new float[FeatureVector.SIZE];
@@ -60,7 +82,7 @@ class DecideAndAssignTest {
         return new ScoredEvent(in, propensity);
     }
 
-    private static ModelResult ok(float p) {
+    static ModelResult ok(float p) {
         return ModelResult.ok(DecisionPolicy.PROPENSITY_MODEL, "v1", p, 100);
     }
 
@@ -68,10 +90,10 @@ class DecideAndAssignTest {
     void treatmentGetsPersonalizedRankingAndOneExposure() throws Exception {
         String user = userIn(1);
         try (var harness = harness()) {
-            harness.processElement1(scored(TestEvents.purchase(user, "mug", T0, 1, 1, "o1"), 1,
-                    new String[] {"mug", "plate"}, ok(0.8f)), T0);
-            harness.processElement1(scored(TestEvents.purchase(user, "cup", T0 + 1, 1, 1, "o2"), 2,
-                    new String[] {"mug", "plate", "cup"}, ok(0.7f)), T0 + 1);
+            decide(harness, scored(TestEvents.purchase(user, "mug", T0, 1, 1, "o1"), 1,
+                    new String[] {"mug", "plate"}, ok(0.8f)));
+            decide(harness, scored(TestEvents.purchase(user, "cup", T0 + 1, 1, 1, "o2"), 2,
+                    new String[] {"mug", "plate", "cup"}, ok(0.7f)));
 
             List<PersonalizationDecision> decisions = harness.extractOutputValues();
             assertThat(decisions).hasSize(2);
@@ -94,7 +116,7 @@ class DecideAndAssignTest {
             assertThat(exposures).hasSize(1);
             assertThat(exposures.get(0).getVariant()).isEqualTo("personalized");
             assertThat(exposures.get(0).getBucket()).isEqualTo(EXPERIMENT.bucketOf(user));
-            assertThat(harness.numKeyedStateEntries()).isEqualTo(1);
+            assertThat(keyedStateEntries(harness)).isEqualTo(1);
             assertThat(harness.numProcessingTimeTimers()).isZero();
             assertThat(harness.numEventTimeTimers()).isZero();
         }
@@ -104,8 +126,8 @@ class DecideAndAssignTest {
     void controlGetsTheNonPersonalizedDefault() throws Exception {
         String user = userIn(0);
         try (var harness = harness()) {
-            harness.processElement1(scored(TestEvents.purchase(user, "mug", T0, 1, 1, "o1"), 1,
-                    new String[] {"mug"}, ok(0.9f)), T0);
+            decide(harness, scored(TestEvents.purchase(user, "mug", T0, 1, 1, "o1"), 1,
+                    new String[] {"mug"}, ok(0.9f)));
             PersonalizationDecision decision = harness.extractOutputValues().get(0);
             assertThat(decision.getVariant()).isEqualTo("control");
             assertThat(decision.getReasons()).containsExactly("EXPERIMENT_CONTROL_NON_PERSONALIZED");
@@ -117,19 +139,14 @@ class DecideAndAssignTest {
     void assignmentIsStickyEvenIfTheExperimentChanges() throws Exception {
         String user = userIn(1);
         try (var harness = harness()) {
-            harness.processElement1(scored(TestEvents.purchase(user, "mug", T0, 1, 1, "o1"), 1,
-                    new String[] {"mug"}, ok(0.5f)), T0);
+            decide(harness, scored(TestEvents.purchase(user, "mug", T0, 1, 1, "o1"), 1,
+                    new String[] {"mug"}, ok(0.5f)));
             var snapshot = harness.snapshot(1, 1);
             Experiment reweighted = new Experiment("personalization-v1", List.of("control", "personalized"),
                     new double[] {1.0, 0.0}, 1.0, 2, null, null, 0, 1);
-            var restored = new KeyedTwoInputStreamOperatorTestHarness<>(
-                    new KeyedCoProcessOperator<>(new DecideAndAssign(reweighted, new DecisionPolicy(0.2, 2, 20),
-                            TrainedModels.registry().toString(), java.time.Duration.ZERO)),
-                    (ScoredEvent s) -> s.input.event.getUserId(), ControlEvent::getUserId, Types.STRING);
-            restored.initializeState(snapshot);
-            restored.open();
-            restored.processElement1(scored(TestEvents.purchase(user, "cup", T0 + 5, 1, 1, "o2"), 2,
-                    new String[] {"mug"}, ok(0.5f)), T0 + 5);
+            var restored = harness(reweighted, snapshot);
+            decide(restored, scored(TestEvents.purchase(user, "cup", T0 + 5, 1, 1, "o2"), 2,
+                    new String[] {"mug"}, ok(0.5f)));
             assertThat(restored.extractOutputValues().get(0).getVariant()).isEqualTo("personalized");
             assertThat(restored.getSideOutput(DecideAndAssign.ASSIGNMENTS)).isNullOrEmpty();
             restored.close();
@@ -140,19 +157,15 @@ class DecideAndAssignTest {
     void usersOutsideTheCoverageGetControlBehaviourAndNoExposure() throws Exception {
         Experiment nobody = new Experiment("personalization-v1", List.of("control", "personalized"), null, 0.0, 2,
                 null, null, 0, 1);
-        var harness = new KeyedTwoInputStreamOperatorTestHarness<>(
-                new KeyedCoProcessOperator<>(new DecideAndAssign(nobody, new DecisionPolicy(0.2, 2, 20),
-                        TrainedModels.registry().toString(), java.time.Duration.ZERO)),
-                (ScoredEvent s) -> s.input.event.getUserId(), ControlEvent::getUserId, Types.STRING);
-        harness.open();
-        harness.processElement1(scored(TestEvents.purchase(userIn(1), "mug", T0, 1, 1, "o1"), 1,
-                new String[] {"mug"}, ok(0.9f)), T0);
+        var harness = harness(nobody, null);
+        decide(harness, scored(TestEvents.purchase(userIn(1), "mug", T0, 1, 1, "o1"), 1,
+                new String[] {"mug"}, ok(0.9f)));
         PersonalizationDecision decision = harness.extractOutputValues().get(0);
         assertThat(decision.getVariant()).isNull();
         assertThat(decision.getExperimentId()).isNull();
         assertThat(decision.getItems()).allMatch(i -> i.getSource().equals(DecisionPolicy.SOURCE_POPULAR));
         assertThat(harness.getSideOutput(DecideAndAssign.ASSIGNMENTS)).isNullOrEmpty();
-        assertThat(harness.numKeyedStateEntries()).isZero();
+        assertThat(keyedStateEntries(harness)).isZero();
         harness.close();
     }
 
@@ -160,8 +173,8 @@ class DecideAndAssignTest {
     void modelTimeoutFallsBackAndSaysWhy() throws Exception {
         String user = userIn(1);
         try (var harness = harness()) {
-            harness.processElement1(scored(TestEvents.purchase(user, "mug", T0, 1, 1, "o1"), 1, new String[] {"mug"},
-                    ModelResult.failed("propensity", "v1", ModelStatus.TIMEOUT, "no score within the timeout", -1)), T0);
+            decide(harness, scored(TestEvents.purchase(user, "mug", T0, 1, 1, "o1"), 1, new String[] {"mug"},
+                    ModelResult.failed("propensity", "v1", ModelStatus.TIMEOUT, "no score within the timeout", -1)));
             PersonalizationDecision decision = harness.extractOutputValues().get(0);
             assertThat(decision.getFallback()).isTrue();
             assertThat(decision.getFallbackReason()).contains("TIMEOUT");
@@ -176,12 +189,12 @@ class DecideAndAssignTest {
     void lowPropensityRepeatCustomerGetsRetentionOfferAndReviewsGetFollowUp() throws Exception {
         String user = userIn(1);
         try (var harness = harness()) {
-            harness.processElement1(scored(TestEvents.purchase(user, "mug", T0, 1, 1, "o3"), 3, new String[] {"mug"},
-                    ok(0.05f)), T0);
-            harness.processElement1(scored(TestEvents.of(EventType.REVIEW, user, "mug", T0 + 1), 3,
-                    new String[] {"mug"}, ok(0.5f)), T0 + 1);
-            harness.processElement1(scored(TestEvents.purchase(user, "cup", T0 + 2, 1, 1, "o4"), 1, new String[] {"mug"},
-                    ok(0.05f)), T0 + 2);
+            decide(harness, scored(TestEvents.purchase(user, "mug", T0, 1, 1, "o3"), 3, new String[] {"mug"},
+                    ok(0.05f)));
+            decide(harness, scored(TestEvents.of(EventType.REVIEW, user, "mug", T0 + 1), 3,
+                    new String[] {"mug"}, ok(0.5f)));
+            decide(harness, scored(TestEvents.purchase(user, "cup", T0 + 2, 1, 1, "o4"), 1, new String[] {"mug"},
+                    ok(0.05f)));
             List<PersonalizationDecision> decisions = harness.extractOutputValues();
             assertThat(decisions.get(0).getAction()).isEqualTo(Action.SEND_RETENTION_OFFER);
             assertThat(decisions.get(0).getReasons()).contains("LOW_PURCHASE_PROPENSITY(p=0.050<0.200)",
@@ -196,13 +209,13 @@ class DecideAndAssignTest {
     void eraseUserDeletesTheAssignmentsAndIsAudited() throws Exception {
         String user = userIn(1);
         try (var harness = harness()) {
-            harness.processElement1(scored(TestEvents.purchase(user, "mug", T0, 1, 1, "o1"), 1,
-                    new String[] {"mug"}, ok(0.5f)), T0);
-            assertThat(harness.numKeyedStateEntries()).isEqualTo(1);
-            harness.processElement2(new StreamRecord<>(ControlEvent.newBuilder().setRequestId("req-9")
+            decide(harness, scored(TestEvents.purchase(user, "mug", T0, 1, 1, "o1"), 1,
+                    new String[] {"mug"}, ok(0.5f)));
+            assertThat(keyedStateEntries(harness)).isEqualTo(1);
+            harness.processElement(DecisionInput.of(ControlEvent.newBuilder().setRequestId("req-9")
                     .setCommand(io.personalize.schema.ControlCommand.ERASE_USER).setUserId(user)
-                    .setRequestedAt(T0).build()));
-            assertThat(harness.numKeyedStateEntries()).isZero();
+                    .setRequestedAt(T0).build()), T0);
+            assertThat(keyedStateEntries(harness)).isZero();
             assertThat(harness.getSideOutput(io.personalize.udfs.control.AuditRecords.AUDIT)).singleElement()
                     .satisfies(r -> {
                         assertThat(r.getValue().getKind()).isEqualTo("USER_ERASED");
