@@ -2,17 +2,69 @@ package io.personalize.udfs.bandit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.assertj.core.api.Assertions.within;
 import static org.assertj.core.api.Assertions.withinPercentage;
 
+import io.personalize.udfs.TestEvents;
 import io.personalize.udfs.bandit.OffPolicyEstimators.Estimate;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class OffPolicyEstimatorsTest {
+    private static final Path OPEN_BANDIT = TestEvents.sharedDir().resolve("data/open-bandit");
+
+    /**
+     * The random logs' click rate is the uniform policy's value measured on-policy; the BTS logs,
+     * reweighted by their propensities, must find the same value within the combined noise.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"men", "women"})
+    void uniformPolicyFromThompsonSamplingLogsMatchesTheRandomLogs(String campaign) throws IOException {
+        OpenBanditLogs.Campaign random = OpenBanditLogs.load(OPEN_BANDIT.resolve("random").resolve(campaign));
+        OpenBanditLogs.Campaign bts = OpenBanditLogs.load(OPEN_BANDIT.resolve("bts").resolve(campaign));
+        assertThat(random.rounds()).hasSize(10_000);
+        assertThat(bts.rounds()).hasSize(10_000);
+        assertThat(bts.items()).isEqualTo(random.items()).isEqualTo(campaign.equals("men") ? 34 : 46);
+
+        Estimate reference = OffPolicyEstimators.onPolicy(random.rounds());
+        assertThat(reference.value()).isCloseTo(46 / 10_000.0, within(1e-12));
+
+        TargetPolicy uniform = TargetPolicy.uniform(bts.items());
+        Map<String, Estimate> estimates = Map.of(
+                "IPW", OffPolicyEstimators.ipw(bts.rounds(), uniform),
+                "SNIPW", OffPolicyEstimators.snipw(bts.rounds(), uniform),
+                "DR", OffPolicyEstimators.doublyRobust(bts.rounds(), uniform,
+                        SmoothedMeanRewards.fitter(bts.items(), LoggedRound::position, 10)));
+        estimates.forEach((name, estimate) -> {
+            double combined = Math.hypot(estimate.standardError(), reference.standardError());
+            assertThat(estimate.value()).as("%s %s: %s vs reference %s", campaign, name, estimate, reference)
+                    .isCloseTo(reference.value(), within(3 * combined));
+            assertThat(estimate.standardError()).as("%s %s", campaign, name).isPositive();
+            assertThat(estimate.effectiveSampleSize()).isPositive().isLessThan(bts.rounds().size());
+        });
+    }
+
+    @Test
+    void uniformPolicyOnUniformLogsIsTheOnPolicyMean() throws IOException {
+        OpenBanditLogs.Campaign random = OpenBanditLogs.load(OPEN_BANDIT.resolve("random/men"));
+        Estimate ipw = OffPolicyEstimators.ipw(random.rounds(), TargetPolicy.uniform(random.items()));
+        Estimate onPolicy = OffPolicyEstimators.onPolicy(random.rounds());
+        assertThat(ipw.value()).isEqualTo(onPolicy.value()).isEqualTo(0.0046);
+        assertThat(ipw.standardError()).isEqualTo(onPolicy.standardError());
+        assertThat(ipw.effectiveSampleSize()).isEqualTo(10_000);
+    }
+
     /** Four user segments, five actions, known click rates; the logging policy favours other actions. */
     private static final double[][] CLICK_RATE = {
         {0.10, 0.30, 0.50, 0.20, 0.05},
@@ -178,5 +230,28 @@ class OffPolicyEstimatorsTest {
         assertThatThrownBy(() -> OffPolicyEstimators.doublyRobust(logs.subList(0, 1), TargetPolicy.uniform(3),
                 BY_SEGMENT))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least 2");
+    }
+
+    @Test
+    void badRowNamesFileAndLine(@TempDir Path dir) throws IOException {
+        Path csv = dir.resolve("men.csv");
+        Files.writeString(csv, """
+                ,timestamp,item_id,position,click,propensity_score,user_feature_0,\
+                user-item_affinity_0,user-item_affinity_1
+                0,2019-11-24 00:01:03+00:00,1,2,0,0.5,abc,0.0,1.0
+                1,2019-11-24 00:01:04+00:00,1,3,1,0.0,abc,0.0,0.0
+                """);
+        assertThatThrownBy(() -> OpenBanditLogs.rounds(csv, 2))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage(csv + " line 3: propensity must be in (0, 1], got 0.0");
+        Files.writeString(csv, Files.readString(csv).replace(",0.0,abc", ",0.3,abc").replace(",1,2,", ",5,2,"));
+        assertThatThrownBy(() -> OpenBanditLogs.rounds(csv, 2))
+                .hasMessage(csv + " line 2: item_id 5 but item_context.csv lists 2 items");
+
+        Files.writeString(csv, Files.readString(csv).replace(",5,2,", ",1,2,"));
+        List<LoggedRound> rounds = OpenBanditLogs.rounds(csv, 2);
+        assertThat(rounds).extracting(LoggedRound::action, LoggedRound::position, LoggedRound::reward,
+                LoggedRound::propensity).containsExactly(tuple(1, 2, 0.0, 0.5), tuple(1, 3, 1.0, 0.3));
+        assertThat(rounds.get(0).context()).containsExactly(0.0, 1.0);
     }
 }
