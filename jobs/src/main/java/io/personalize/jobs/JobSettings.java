@@ -1,5 +1,7 @@
 package io.personalize.jobs;
 
+import io.personalize.udfs.bandit.LinearBandit;
+import io.personalize.udfs.decision.PolicyRules;
 import io.personalize.udfs.experiment.AnalysisSettings;
 import io.personalize.udfs.experiment.Experiment;
 import io.personalize.schema.UserEvent;
@@ -132,6 +134,43 @@ public final class JobSettings {
     public static final ConfigOption<Double> GUARDRAIL_SRM_P_VALUE = ConfigOptions.key("experiment.guardrail.srm-p-value")
             .doubleType().defaultValue(0.001)
             .withDescription("Sample-ratio-mismatch p-value below which every non-control variant is stopped.");
+    public static final ConfigOption<String> REVIEW_TOPIC = ConfigOptions.key("review-topic")
+            .stringType().defaultValue("decisions-for-review")
+            .withDescription("Output topic of personalized decisions held back for review (--decision.low-confidence REVIEW).");
+    public static final ConfigOption<Integer> MAX_MESSAGES_PER_DAY = ConfigOptions.key("decision.max-messages-per-day")
+            .intType().defaultValue(2).withDescription("Frequency cap: messages (offers, follow-ups) per user per 24 h.");
+    public static final ConfigOption<Duration> MESSAGE_COOLDOWN = ConfigOptions.key("decision.message-cooldown")
+            .durationType().defaultValue(Duration.ofDays(3))
+            .withDescription("Least time between two messages of the same kind to a user.");
+    public static final ConfigOption<Duration> SUPPRESS_AFTER_PURCHASE = ConfigOptions.key("decision.suppress-after-purchase")
+            .durationType().defaultValue(Duration.ofDays(7))
+            .withDescription("No retention offer this long after the user's last purchase.");
+    public static final ConfigOption<Duration> SUPPRESS_AFTER_NEGATIVE_REVIEW = ConfigOptions
+            .key("decision.suppress-after-negative-review").durationType().defaultValue(Duration.ofDays(14))
+            .withDescription("No retention offer this long after the user's last negative review.");
+    public static final ConfigOption<Double> MIN_CONFIDENCE = ConfigOptions.key("decision.min-confidence")
+            .doubleType().defaultValue(0.0)
+            .withDescription("A personalized decision whose driving model is less sure than this (max(p, 1-p)) "
+                    + "is replaced by the default; 0: off.");
+    public static final ConfigOption<PolicyRules.LowConfidence> LOW_CONFIDENCE = ConfigOptions
+            .key("decision.low-confidence").enumType(PolicyRules.LowConfidence.class)
+            .defaultValue(PolicyRules.LowConfidence.DEFAULT)
+            .withDescription("DEFAULT: the user gets the default; REVIEW: also send the personalized one to --review-topic.");
+    public static final ConfigOption<String> BANDIT_VARIANT = ConfigOptions.key("decision.bandit-variant")
+            .stringType().defaultValue("bandit")
+            .withDescription("Users in an experiment variation with this key get actions chosen by the contextual bandit.");
+    public static final ConfigOption<Double> BANDIT_EPSILON = ConfigOptions.key("decision.bandit.epsilon")
+            .doubleType().defaultValue(0.1).withDescription("Share of bandit decisions explored uniformly.");
+    public static final ConfigOption<Double> BANDIT_EXPLORATION = ConfigOptions.key("decision.bandit.exploration")
+            .doubleType().defaultValue(0.5).withDescription("LinUCB's alpha: width of the upper confidence bound.");
+    public static final ConfigOption<Double> BANDIT_RIDGE = ConfigOptions.key("decision.bandit.ridge")
+            .doubleType().defaultValue(1.0).withDescription("Ridge (prior precision) of each action's regression.");
+    public static final ConfigOption<Duration> ATTRIBUTION_WINDOW = ConfigOptions.key("decision.attribution-window")
+            .durationType().defaultValue(Duration.ofHours(1))
+            .withDescription("A click or purchase this soon after a bandit decision rewards it (event time).");
+    public static final ConfigOption<Duration> BANDIT_PUBLISH_INTERVAL = ConfigOptions.key("decision.bandit.publish-interval")
+            .durationType().defaultValue(Duration.ofSeconds(2))
+            .withDescription("How often the bandit's learner shares its statistics with every decision subtask.");
     public static final ConfigOption<Double> RETENTION_THRESHOLD = ConfigOptions.key("decision.retention-threshold")
             .doubleType().defaultValue(0.2)
             .withDescription("Repeat customers whose purchase propensity is below this get a retention offer.");
@@ -171,7 +210,10 @@ public final class JobSettings {
             SOURCE_IDLENESS, MAX_EVENT_BYTES, EVENTS_WRITER_SCHEMAS, STATE_TTL, MODEL_TIMEOUT, MODEL_CAPACITY, MODEL_REQUEST_EVENTS, MODEL_REQUEST_DELAY, MODEL_BATCH_SIZE,
             MODEL_PARALLELISM, EXPERIMENT_KEY, EXPERIMENT_VARIATIONS, EXPERIMENT_WEIGHTS, EXPERIMENT_COVERAGE,
             EXPERIMENT_HASH_VERSION, EXPERIMENT_RESULTS_TOPIC, EXPERIMENT_REPORT_INTERVAL, EXPERIMENT_SEQUENTIAL_TAU,
-            GUARDRAIL_MAX_CONVERSION_DROP, GUARDRAIL_ALPHA, GUARDRAIL_MIN_USERS, GUARDRAIL_SRM_P_VALUE, RETENTION_THRESHOLD, MAX_ITEMS, DELIVERY_GUARANTEE, TRANSACTIONAL_ID_PREFIX,
+            GUARDRAIL_MAX_CONVERSION_DROP, GUARDRAIL_ALPHA, GUARDRAIL_MIN_USERS, GUARDRAIL_SRM_P_VALUE, REVIEW_TOPIC,
+            MAX_MESSAGES_PER_DAY, MESSAGE_COOLDOWN, SUPPRESS_AFTER_PURCHASE, SUPPRESS_AFTER_NEGATIVE_REVIEW, MIN_CONFIDENCE,
+            LOW_CONFIDENCE, BANDIT_VARIANT, BANDIT_EPSILON, BANDIT_EXPLORATION, BANDIT_RIDGE, ATTRIBUTION_WINDOW,
+            BANDIT_PUBLISH_INTERVAL, RETENTION_THRESHOLD, MAX_ITEMS, DELIVERY_GUARANTEE, TRANSACTIONAL_ID_PREFIX,
             MAX_PARALLELISM, BUFFER_TIMEOUT, JOB_NAME);
 
     private final Configuration config;
@@ -276,6 +318,11 @@ public final class JobSettings {
         } catch (IllegalArgumentException e) {
             problems.add("experiment analysis: " + e.getMessage());
         }
+        try {
+            policyRules();
+        } catch (IllegalArgumentException e) {
+            problems.add("decision policy (--decision.*): " + e.getMessage());
+        }
     }
 
     private void positive(List<String> problems, ConfigOption<Integer> option) {
@@ -304,6 +351,14 @@ public final class JobSettings {
         return new Experiment(config.get(EXPERIMENT_KEY), config.get(EXPERIMENT_VARIATIONS),
                 weights == null ? null : weights.stream().mapToDouble(Double::doubleValue).toArray(),
                 config.get(EXPERIMENT_COVERAGE), config.get(EXPERIMENT_HASH_VERSION), null, null, 0, 1);
+    }
+
+    public PolicyRules policyRules() {
+        return new PolicyRules(config.get(MAX_MESSAGES_PER_DAY), config.get(MESSAGE_COOLDOWN),
+                config.get(SUPPRESS_AFTER_PURCHASE), config.get(SUPPRESS_AFTER_NEGATIVE_REVIEW),
+                config.get(MIN_CONFIDENCE), config.get(LOW_CONFIDENCE), config.get(BANDIT_VARIANT),
+                new LinearBandit.Settings(config.get(BANDIT_RIDGE), config.get(BANDIT_EXPLORATION),
+                        config.get(BANDIT_EPSILON)), config.get(ATTRIBUTION_WINDOW));
     }
 
     public AnalysisSettings analysisSettings() {

@@ -1,6 +1,8 @@
 package io.personalize.jobs;
 
+import io.personalize.schema.Action;
 import io.personalize.schema.AuditRecord;
+import io.personalize.schema.ControlCommand;
 import io.personalize.schema.ControlEvent;
 import io.personalize.schema.ModelMonitoring;
 import io.personalize.schema.DeadLetter;
@@ -10,6 +12,8 @@ import io.personalize.schema.ExperimentAssignment;
 import io.personalize.schema.ExperimentResult;
 import io.personalize.schema.PersonalizationDecision;
 import io.personalize.schema.UserEvent;
+import io.personalize.udfs.bandit.DecisionContext;
+import io.personalize.udfs.bandit.LearnBandit;
 import io.personalize.udfs.control.AuditRecords;
 import io.personalize.udfs.control.ControlEventKafkaDeserializer;
 import io.personalize.udfs.control.DecodedControl;
@@ -88,19 +92,21 @@ public final class PersonalizationJob {
     public record Sources(Source<DecodedEvent, ?, ?> events, Source<DecodedControl, ?, ?> control) {}
 
     /**
-     * Where the job writes to. {@code features}, {@code monitoring}, {@code experimentResults} and
-     * {@code guardrailCommands} may be null (not written). Guardrail stops reach the decisions only
-     * through the control topic the job reads: {@code guardrailCommands} should write there.
+     * Where the job writes to. {@code features}, {@code monitoring}, {@code experimentResults},
+     * {@code jobCommands} and {@code decisionsForReview} may be null (not written). {@code jobCommands}
+     * carries what the job tells itself (guardrail stops, the bandit's shared statistics); they reach
+     * the decisions only through the control topic the job reads, so it should write there.
      */
     public record Sinks(Sink<PersonalizationDecision> decisions, Sink<ExperimentAssignment> assignments,
             Sink<DeadLetter> deadLetters, Sink<AuditRecord> audit, Sink<LateEvent> lateEvents,
             Sink<FeatureSnapshot> features, Sink<ModelMonitoring> monitoring,
-            Sink<ExperimentResult> experimentResults, Sink<ControlEvent> guardrailCommands) {
+            Sink<ExperimentResult> experimentResults, Sink<ControlEvent> jobCommands,
+            Sink<PersonalizationDecision> decisionsForReview) {
         /** The sinks a run without experiment outputs needs (backtests, benchmarks). */
         public Sinks(Sink<PersonalizationDecision> decisions, Sink<ExperimentAssignment> assignments,
                 Sink<DeadLetter> deadLetters, Sink<AuditRecord> audit, Sink<LateEvent> lateEvents,
                 Sink<FeatureSnapshot> features, Sink<ModelMonitoring> monitoring) {
-            this(decisions, assignments, deadLetters, audit, lateEvents, features, monitoring, null, null);
+            this(decisions, assignments, deadLetters, audit, lateEvents, features, monitoring, null, null, null);
         }
     }
 
@@ -158,7 +164,14 @@ public final class PersonalizationJob {
                         AvroKafkaSerializer.utf8(ExperimentResult::getExperimentKey), "experiment-results"),
                 noControlTopic(settings) ? null
                         : kafkaSink(settings, settings.get(JobSettings.CONTROL_TOPIC), ControlEvent.class,
-                                AvroKafkaSerializer.utf8(ControlEvent::getExperimentKey), "guardrail-commands"));
+                                AvroKafkaSerializer.utf8(PersonalizationJob::commandKey), "job-commands"),
+                kafkaSink(settings, settings.get(JobSettings.REVIEW_TOPIC), PersonalizationDecision.class,
+                        AvroKafkaSerializer.utf8(PersonalizationDecision::getUserId), "decisions-for-review"));
+    }
+
+    /** Guardrail stops are keyed by experiment, bandit updates by the learner. */
+    private static String commandKey(ControlEvent command) {
+        return command.getExperimentKey() != null ? command.getExperimentKey() : LearnBandit.KEY;
     }
 
     private static boolean noControlTopic(JobSettings settings) {
@@ -211,8 +224,9 @@ public final class PersonalizationJob {
                 .keyBy(ControlEvent::getUserId);
         DataStream<ControlEvent> modelCommands = control
                 .filter(DeployModels::isModelCommand).uid("model-commands").name("model-commands");
-        DataStream<ControlEvent> experimentCommands = control
-                .filter(ExperimentCommands::isExperimentCommand).uid("experiment-commands").name("experiment-commands");
+        DataStream<ControlEvent> decisionCommands = control
+                .filter(c -> ExperimentCommands.isExperimentCommand(c) || c.getCommand() == ControlCommand.BANDIT_UPDATE)
+                .uid("experiment-commands").name("experiment-and-bandit-commands");
 
         SingleOutputStreamOperator<FeaturizedEvent> featurized = valid
                 .keyBy(UserEvent::getUserId)
@@ -245,10 +259,10 @@ public final class PersonalizationJob {
                 scoredInputs.union(userCommandInputs), DecisionInput::userId, Types.STRING);
 
         SingleOutputStreamOperator<PersonalizationDecision> decided = decisionInputs
-                .connect(experimentCommands.broadcast(DecideAndAssign.EXPERIMENTS))
+                .connect(decisionCommands.broadcast(DecideAndAssign.EXPERIMENTS, DecideAndAssign.BANDIT))
                 .process(new DecideAndAssign(settings.experiment(),
                         new DecisionPolicy(settings.get(JobSettings.RETENTION_THRESHOLD), 2,
-                                settings.get(JobSettings.MAX_ITEMS)),
+                                settings.get(JobSettings.MAX_ITEMS), settings.policyRules()),
                         settings.get(JobSettings.MODELS_DIR), settings.get(JobSettings.STATE_TTL)))
                 .uid("decide-and-assign").name("decide-and-assign");
         decided.sinkTo(sinks.decisions()).uid("decisions-sink").name("decisions-sink");
@@ -263,9 +277,18 @@ public final class PersonalizationJob {
         if (sinks.experimentResults() != null) {
             analysed.sinkTo(sinks.experimentResults()).uid("experiment-results-sink").name("experiment-results-sink");
         }
-        if (sinks.guardrailCommands() != null) {
-            analysed.getSideOutput(AnalyzeExperiments.GUARDRAIL_COMMANDS)
-                    .sinkTo(sinks.guardrailCommands()).uid("guardrail-commands-sink").name("guardrail-commands-sink");
+        SingleOutputStreamOperator<ControlEvent> banditUpdates = decided.getSideOutput(DecideAndAssign.BANDIT_FEEDBACK)
+                .keyBy(f -> LearnBandit.KEY, Types.STRING)
+                .process(new LearnBandit(Action.values().length, DecisionContext.DIMENSION,
+                        settings.get(JobSettings.BANDIT_PUBLISH_INTERVAL)))
+                .uid("learn-bandit").name("learn-bandit");
+        if (sinks.jobCommands() != null) {
+            analysed.getSideOutput(AnalyzeExperiments.GUARDRAIL_COMMANDS).union(banditUpdates)
+                    .sinkTo(sinks.jobCommands()).uid("job-commands-sink").name("job-commands-sink");
+        }
+        if (sinks.decisionsForReview() != null) {
+            decided.getSideOutput(DecideAndAssign.FOR_REVIEW).sinkTo(sinks.decisionsForReview())
+                    .uid("decisions-for-review-sink").name("decisions-for-review-sink");
         }
 
         DataStream<AuditRecord> erasures = featurized.getSideOutput(AuditRecords.AUDIT)

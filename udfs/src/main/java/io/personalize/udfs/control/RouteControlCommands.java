@@ -48,6 +48,8 @@ public class RouteControlCommands extends ProcessFunction<DecodedControl, Contro
             }
         } else if (ExperimentCommands.isExperimentCommand(control)) {
             problem = experimentCommandProblem(control);
+        } else if (control.getCommand() == ControlCommand.BANDIT_UPDATE) {
+            problem = control.getBanditStatistics() == null ? "BANDIT_UPDATE without statistics; nothing changed" : null;
         } else {
             problem = modelCommandProblem(control);
         }

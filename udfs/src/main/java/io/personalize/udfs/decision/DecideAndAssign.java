@@ -9,6 +9,10 @@ import io.personalize.schema.ModelScore;
 import io.personalize.schema.ModelStatus;
 import io.personalize.schema.PersonalizationDecision;
 import io.personalize.schema.UserEvent;
+import io.personalize.udfs.bandit.BanditFeedback;
+import io.personalize.udfs.bandit.BanditStatistics;
+import io.personalize.udfs.bandit.LearnBandit;
+import io.personalize.udfs.bandit.LinearBandit;
 import io.personalize.udfs.control.AuditRecords;
 import io.personalize.udfs.experiment.Experiment;
 import io.personalize.udfs.experiment.ExperimentCommands;
@@ -32,6 +36,9 @@ import org.apache.flink.api.common.state.BroadcastState;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.StateTtlConfig;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.commons.codec.digest.MurmurHash3;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
@@ -58,9 +65,16 @@ public class DecideAndAssign
     public static final OutputTag<ExperimentAssignment> ASSIGNMENTS = new OutputTag<>("assignments") {};
     public static final OutputTag<ExperimentObservation> EXPERIMENT_OBSERVATIONS =
             new OutputTag<>("experiment-observations") {};
+    public static final OutputTag<BanditFeedback> BANDIT_FEEDBACK = new OutputTag<>("bandit-feedback") {};
+    public static final OutputTag<PersonalizationDecision> FOR_REVIEW = new OutputTag<>("decisions-for-review") {};
     public static final MapStateDescriptor<String, LiveExperiment> EXPERIMENTS =
             new MapStateDescriptor<>("experiments", Types.STRING, TypeInformation.of(LiveExperiment.class));
+    public static final MapStateDescriptor<String, BanditStatistics> BANDIT =
+            new MapStateDescriptor<>("decision-bandit", Types.STRING, TypeInformation.of(BanditStatistics.class));
     public static final String MEMBERSHIP_STATE = "experiment-memberships";
+    public static final String HISTORY_STATE = "decision-history";
+    public static final String CONSENT_CHANGED = "CONSENT_CHANGED";
+    private static final String BANDIT_KEY = "current";
     public static final String COMPONENT = "decide-and-assign";
 
     private final Experiment configured;
@@ -70,7 +84,11 @@ public class DecideAndAssign
 
     private transient PopularItems popular;
     private transient MapState<String, ExperimentMembership> memberships;
+    private transient ValueState<DecisionHistory> history;
     private transient RunningExperiments running;
+    private transient LinearBandit bandit;
+    private transient boolean banditRead;
+    private transient Counter banditRewards;
     private transient Map<Action, Counter> decisionsByAction;
     private transient Counter fallbacks;
     private transient Counter exposures;
@@ -90,6 +108,10 @@ public class DecideAndAssign
         // expires with the user's features: a user idle for the whole TTL starts afresh
         StateExpiry.apply(descriptor, stateTtl, StateTtlConfig.UpdateType.OnReadAndWrite);
         memberships = getRuntimeContext().getMapState(descriptor);
+        ValueStateDescriptor<DecisionHistory> historyDescriptor = new ValueStateDescriptor<>(HISTORY_STATE,
+                TypeInformation.of(DecisionHistory.class));
+        StateExpiry.apply(historyDescriptor, stateTtl, StateTtlConfig.UpdateType.OnReadAndWrite);
+        history = getRuntimeContext().getState(historyDescriptor);
         try {
             popular = PopularItems.load(Path.of(modelsDir));
         } catch (Exception e) {
@@ -103,11 +125,30 @@ public class DecideAndAssign
         }
         fallbacks = getRuntimeContext().getMetricGroup().counter("fallbackDecisions");
         exposures = getRuntimeContext().getMetricGroup().counter("exposures");
+        banditRewards = getRuntimeContext().getMetricGroup().counter("banditRewardsAttributed");
     }
 
     @Override
     public void processBroadcastElement(ControlEvent control, Context ctx, Collector<PersonalizationDecision> out)
             throws Exception {
+        if (control.getCommand() == ControlCommand.BANDIT_UPDATE && control.getBanditStatistics() != null) {
+            try {
+                BanditStatistics update = LearnBandit.fromRecord(control.getBanditStatistics());
+                new LinearBandit(update, policy.rules().bandit()); // refuses statistics of the wrong shape
+                BanditStatistics held = ctx.getBroadcastState(BANDIT).get(BANDIT_KEY);
+                if (held == null || rounds(update) > rounds(held)) { // a replayed older update changes nothing
+                    ctx.getBroadcastState(BANDIT).put(BANDIT_KEY, update);
+                    banditRead = false;
+                }
+            } catch (IllegalArgumentException e) {
+                LOG.warn("BANDIT_UPDATE {} refused: {}", control.getRequestId(), e.getMessage());
+                if (getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0) {
+                    ctx.output(AuditRecords.AUDIT, AuditRecords.of(AuditRecords.CONTROL_REJECTED, COMPONENT, control,
+                            "BANDIT_UPDATE refused, the bandit keeps its statistics: " + e.getMessage()));
+                }
+            }
+            return;
+        }
         if (!ExperimentCommands.isExperimentCommand(control)) {
             return;
         }
@@ -143,22 +184,53 @@ public class DecideAndAssign
             running = RunningExperiments.of(RunningExperiments.known(configured,
                     ctx.getBroadcastState(EXPERIMENTS).immutableEntries()));
         }
+        if (!banditRead) {
+            BanditStatistics statistics = ctx.getBroadcastState(BANDIT).get(BANDIT_KEY);
+            bandit = statistics == null ? null : new LinearBandit(statistics, policy.rules().bandit());
+            banditRead = true;
+        }
         ScoredEvent scored = input.scored;
         UserEvent event = scored.input.event;
+        DecisionHistory h = history.value();
+        if (h == null) {
+            h = DecisionHistory.fresh();
+        }
+        attributeFeedback(h, event, ctx);
         if (event.getEventType() == EventType.PURCHASE) {
+            h.lastPurchaseAt = Math.max(h.lastPurchaseAt, event.getEventTime());
             reportPurchase(event, ctx); // before any exposure this event causes: only later purchases count
         }
-        Placement placement = place(event, ctx);
-        DecisionPolicy.Outcome outcome = policy.decide(scored, placement.personalize(), popular);
-        if (placement.stopReason != null) {
-            outcome.reasons.add(0, placement.stopReason);
+        String decisionId = uuid("decision/" + event.getEventId());
+        DecisionPolicy.Outcome outcome;
+        Placement placement;
+        if (h.optedOut) {
+            placement = new Placement(null, -1, null);
+            outcome = policy.decide(scored, DecisionPolicy.Treatment.DEFAULT, "CONSENT_OPTED_OUT", h, popular, bandit, 0);
+        } else {
+            placement = place(event, ctx);
+            DecisionPolicy.Treatment treatment = !placement.personalize() ? DecisionPolicy.Treatment.DEFAULT
+                    : placement.experiment.variations[placement.variation].equals(policy.rules().banditVariant())
+                            ? DecisionPolicy.Treatment.BANDIT : DecisionPolicy.Treatment.RULES;
+            outcome = policy.decide(scored, treatment, placement.stopReason != null ? placement.stopReason
+                    : "EXPERIMENT_CONTROL_NON_PERSONALIZED", h, popular, bandit, uniform(decisionId));
         }
+        remember(h, outcome, decisionId, event, ctx);
+        history.update(h);
         decisionsByAction.get(outcome.action).inc();
         if (outcome.fallback) {
             fallbacks.inc();
         }
-        out.collect(PersonalizationDecision.newBuilder()
-                .setDecisionId(uuid("decision/" + event.getEventId()))
+        if (outcome.forReview != null) {
+            ctx.output(FOR_REVIEW, decision(uuid("review/" + event.getEventId()), scored, outcome.forReview, placement));
+        }
+        out.collect(decision(decisionId, scored, outcome, placement));
+    }
+
+    private PersonalizationDecision decision(String decisionId, ScoredEvent scored, DecisionPolicy.Outcome outcome,
+            Placement placement) {
+        UserEvent event = scored.input.event;
+        return PersonalizationDecision.newBuilder()
+                .setDecisionId(decisionId)
                 .setUserId(event.getUserId())
                 .setTriggerEventId(event.getEventId())
                 .setTriggerEventType(event.getEventType().name())
@@ -172,7 +244,78 @@ public class DecideAndAssign
                 .setReasons(outcome.reasons)
                 .setFallback(outcome.fallback)
                 .setFallbackReason(outcome.fallbackReason)
-                .build());
+                .setPolicy(outcome.policy)
+                .setActionProbability(outcome.actionProbability)
+                .setConfidence(outcome.confidence)
+                .build();
+    }
+
+    /**
+     * A click or purchase within the attribution window after a bandit decision rewards it (last
+     * touch); the window's end, or a newer bandit decision, closes it with no reward.
+     */
+    private void attributeFeedback(DecisionHistory h, UserEvent event, ReadOnlyContext ctx) {
+        if (!h.hasPending()) {
+            return;
+        }
+        boolean feedback = event.getEventType() == EventType.CLICK || event.getEventType() == EventType.PURCHASE;
+        long windowEnd = h.pendingAt + policy.rules().attributionWindow().toMillis();
+        if (feedback && event.getEventTime() >= h.pendingAt && event.getEventTime() <= windowEnd) {
+            closePending(h, 1, ctx);
+        }
+    }
+
+    private void closePending(DecisionHistory h, double reward, ReadOnlyContext ctx) {
+        ctx.output(BANDIT_FEEDBACK, new BanditFeedback(h.pendingDecisionId, h.pendingAction, h.pendingProbability,
+                h.pendingContext, reward));
+        ctx.timerService().deleteEventTimeTimer(h.pendingAt + policy.rules().attributionWindow().toMillis());
+        banditRewards.inc();
+        h.clearPending();
+    }
+
+    /** Keeps what later decisions' rules and the bandit's reward need. */
+    private void remember(DecisionHistory h, DecisionPolicy.Outcome outcome, String decisionId, UserEvent event,
+            ReadOnlyContext ctx) {
+        long now = event.getEventTime();
+        if (outcome.negativeReview) {
+            h.lastNegativeReviewAt = Math.max(h.lastNegativeReviewAt, now);
+        }
+        h.recordAction(outcome.action, now, Math.max(1, policy.rules().maxMessagesPerDay()));
+        if (outcome.banditContext != null) {
+            if (h.hasPending()) {
+                closePending(h, 0, ctx); // superseded before any feedback
+            }
+            h.pendingAction = outcome.action.ordinal();
+            h.pendingProbability = outcome.actionProbability;
+            h.pendingContext = outcome.banditContext;
+            h.pendingAt = now;
+            h.pendingDecisionId = decisionId;
+            ctx.timerService().registerEventTimeTimer(now + policy.rules().attributionWindow().toMillis());
+        }
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<PersonalizationDecision> out) throws Exception {
+        DecisionHistory h = history.value();
+        if (h != null && h.hasPending()
+                && h.pendingAt + policy.rules().attributionWindow().toMillis() <= timestamp) {
+            closePending(h, 0, ctx);
+            history.update(h);
+        }
+    }
+
+    /** A uniform draw in [0, 1) fixed by the decision id, so a replayed event is decided the same way. */
+    static double uniform(String decisionId) {
+        long h = MurmurHash3.hash128x64(decisionId.getBytes(StandardCharsets.UTF_8))[0];
+        return (h >>> 11) * 0x1.0p-53;
+    }
+
+    private static long rounds(BanditStatistics s) {
+        long n = 0;
+        for (long c : s.counts) {
+            n += c;
+        }
+        return n;
     }
 
     /** The experiment and variation that govern this user's decision (none: control's behaviour, like GrowthBook). */
@@ -244,13 +387,31 @@ public class DecideAndAssign
     }
 
     private void onUserCommand(ControlEvent control, ReadOnlyContext ctx) throws Exception {
+        if (control.getCommand() == ControlCommand.OPT_OUT || control.getCommand() == ControlCommand.OPT_IN) {
+            DecisionHistory h = history.value();
+            if (h == null) {
+                h = DecisionHistory.fresh();
+            }
+            h.optedOut = control.getCommand() == ControlCommand.OPT_OUT;
+            history.update(h);
+            ctx.output(AuditRecords.AUDIT, AuditRecords.of(CONSENT_CHANGED, COMPONENT, control, h.optedOut
+                    ? "opted out: only non-personalized defaults, no messages, no experiments from now on"
+                    : "opted in: personalized decisions and experiments again"));
+            return;
+        }
         if (control.getCommand() != ControlCommand.ERASE_USER) {
             return;
         }
-        boolean held = !memberships.isEmpty();
+        DecisionHistory h = history.value();
+        if (h != null && h.hasPending()) {
+            ctx.timerService().deleteEventTimeTimer(h.pendingAt + policy.rules().attributionWindow().toMillis());
+        }
+        boolean held = !memberships.isEmpty() || h != null;
         memberships.clear();
+        history.clear();
         ctx.output(AuditRecords.AUDIT, AuditRecords.of(AuditRecords.USER_ERASED, COMPONENT, control,
-                held ? "deleted the user's experiment assignments" : "no experiment assignments were held for the user"));
+                held ? "deleted the user's experiment assignments and decision history"
+                        : "no experiment assignments or decision history were held for the user"));
     }
 
     private List<ModelScore> modelScores(ScoredEvent scored, DecisionPolicy.Outcome outcome) {

@@ -3,6 +3,9 @@ package io.personalize.udfs.decision;
 import io.personalize.schema.Action;
 import io.personalize.schema.EventType;
 import io.personalize.schema.ScoredItem;
+import io.personalize.udfs.bandit.BanditStatistics;
+import io.personalize.udfs.bandit.DecisionContext;
+import io.personalize.udfs.bandit.LinearBandit;
 import io.personalize.udfs.features.FeaturizedEvent;
 import io.personalize.udfs.model.ModelResult;
 import io.personalize.udfs.model.ScoredEvent;
@@ -14,8 +17,13 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * Turns one scored event into an action, a ranked item list and the reasons for both. Pure: the
- * keyed operator around it owns state, experiments and output.
+ * Turns one scored event into an action, a ranked item list and the reasons for both. Policy comes
+ * before any model: a required model that failed, control, or an opted-out user get the default;
+ * messages are only eligible within the frequency cap and cool-down and outside the suppression
+ * after a purchase or a negative review. Among the eligible actions the rules choose, or, for the
+ * bandit's variant, the contextual bandit. A personalized decision below the confidence threshold
+ * is replaced by the default (and kept for review if configured). Pure: the keyed operator around it
+ * owns state, experiments and output.
  */
 public final class DecisionPolicy implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -32,18 +40,46 @@ public final class DecisionPolicy implements Serializable {
     public static final double NEGATIVE_SENTIMENT_THRESHOLD = 0.5;
     public static final String SOURCE_HISTORY = "USER_HISTORY";
     public static final String SOURCE_POPULAR = "POPULAR";
+    private static final long DAY_MS = 24 * 3600 * 1000L;
+
+    /** What chooses the action for this user. */
+    public enum Treatment { DEFAULT, RULES, BANDIT }
 
     private final double retentionThreshold;
     private final int minOrdersForRetention;
     private final int maxItems;
+    private final PolicyRules rules;
+    private transient LinearBandit coldBandit;
 
     public DecisionPolicy(double retentionThreshold, int minOrdersForRetention, int maxItems) {
+        this(retentionThreshold, minOrdersForRetention, maxItems, PolicyRules.defaults());
+    }
+
+    public DecisionPolicy(double retentionThreshold, int minOrdersForRetention, int maxItems, PolicyRules rules) {
         this.retentionThreshold = retentionThreshold;
         this.minOrdersForRetention = minOrdersForRetention;
         this.maxItems = maxItems;
+        this.rules = rules;
     }
 
+    public PolicyRules rules() {
+        return rules;
+    }
+
+    /** Rules-based or default decisions for code that has no history or bandit (tests, backfills). */
     public Outcome decide(ScoredEvent scored, boolean personalize, PopularItems popular) {
+        return decide(scored, personalize ? Treatment.RULES : Treatment.DEFAULT, "EXPERIMENT_CONTROL_NON_PERSONALIZED",
+                DecisionHistory.fresh(), popular, null, 0);
+    }
+
+    /**
+     * @param defaultReason why the user gets the default, when {@code treatment} is DEFAULT
+     * @param history the user's history, already holding this event's purchase if it is one
+     * @param bandit the shared bandit's latest fit, or null before the first update (a cold start)
+     * @param draw uniform in [0, 1), derived from the decision id so a replay decides the same
+     */
+    public Outcome decide(ScoredEvent scored, Treatment treatment, String defaultReason, DecisionHistory history,
+            PopularItems popular, LinearBandit bandit, double draw) {
         FeaturizedEvent in = scored.input;
         ModelResult propensity = scored.model(PROPENSITY_MODEL);
         Outcome out = new Outcome();
@@ -56,8 +92,8 @@ public final class DecisionPolicy implements Serializable {
                     + (propensity == null ? "MISSING" : propensity.status));
             return withItems(out, Action.SHOW_RECOMMENDATIONS, popularOnly(popular));
         }
-        if (!personalize) {
-            out.reasons.add("EXPERIMENT_CONTROL_NON_PERSONALIZED");
+        if (treatment == Treatment.DEFAULT) {
+            out.reasons.add(defaultReason);
             return withItems(out, Action.SHOW_RECOMMENDATIONS, popularOnly(popular));
         }
         double p = propensity.score;
@@ -66,34 +102,135 @@ public final class DecisionPolicy implements Serializable {
             out.reasons.add("SEGMENT_" + segment.label);
         }
         List<ScoredItem> items = recommended(scored, in, popular, out);
+        long now = in.event.getEventTime();
+        ModelResult sentiment = in.event.getEventType() == EventType.REVIEW ? scored.model(SENTIMENT_MODEL) : null;
+        boolean negativeReview = sentiment != null && sentiment.isOk() && sentiment.score < NEGATIVE_SENTIMENT_THRESHOLD;
+        out.negativeReview = negativeReview;
+        boolean[] eligible = eligibleActions(in, history, now, !items.isEmpty(), out.reasons);
+        Outcome chosen = treatment == Treatment.BANDIT
+                ? byBandit(scored, eligible, bandit, draw, items, out)
+                : byRules(scored, p, sentiment, negativeReview, eligible, items, out);
+        return checkConfidence(chosen, popular);
+    }
+
+    private Outcome byRules(ScoredEvent scored, double p, ModelResult sentiment, boolean negativeReview,
+            boolean[] eligible, List<ScoredItem> items, Outcome out) {
+        FeaturizedEvent in = scored.input;
+        out.policy = "RULES";
         if (in.event.getEventType() == EventType.REVIEW) {
-            ModelResult sentiment = scored.model(SENTIMENT_MODEL);
-            if (sentiment != null && sentiment.isOk()) {
-                if (sentiment.score < NEGATIVE_SENTIMENT_THRESHOLD) {
-                    out.reasons.add(String.format(Locale.ROOT, "NEGATIVE_REVIEW(p_positive=%.3f)", sentiment.score));
-                    return withItems(out, Action.SEND_REVIEW_FOLLOW_UP, items);
-                }
-                out.reasons.add(String.format(Locale.ROOT, "POSITIVE_REVIEW(p_positive=%.3f)", sentiment.score));
-            } else {
+            boolean unknown = sentiment == null || !sentiment.isOk();
+            if (unknown) {
                 out.reasons.add("REVIEW_RECEIVED_SENTIMENT_" + (sentiment == null ? "MISSING" : sentiment.status));
+            } else {
+                out.reasons.add(String.format(Locale.ROOT, "%s_REVIEW(p_positive=%.3f)",
+                        negativeReview ? "NEGATIVE" : "POSITIVE", sentiment.score));
+            }
+            if ((unknown || negativeReview) && eligible[Action.SEND_REVIEW_FOLLOW_UP.ordinal()]) {
+                out.confidence = unknown ? null : 1.0 - sentiment.score;
+                out.drivingModel = SENTIMENT_MODEL;
                 return withItems(out, Action.SEND_REVIEW_FOLLOW_UP, items);
             }
         }
         ModelResult churn = scored.model(CHURN_MODEL);
-        if (in.orders >= minOrdersForRetention) {
+        if (in.orders >= minOrdersForRetention && eligible[Action.SEND_RETENTION_OFFER.ordinal()]) {
             if (churn != null && churn.isOk() && churn.score >= CHURN_RISK_THRESHOLD) {
                 out.reasons.add(String.format(Locale.ROOT, "HIGH_CHURN_RISK(p=%.3f>=%.3f)", churn.score, CHURN_RISK_THRESHOLD));
                 out.reasons.add("REPEAT_CUSTOMER(orders=" + in.orders + ")");
+                out.confidence = (double) churn.score;
+                out.drivingModel = CHURN_MODEL;
                 return withItems(out, Action.SEND_RETENTION_OFFER, items);
             }
             if ((churn == null || !churn.isOk()) && p < retentionThreshold) {
                 out.reasons.add(String.format(Locale.ROOT, "LOW_PURCHASE_PROPENSITY(p=%.3f<%.3f)", p, retentionThreshold));
                 out.reasons.add("REPEAT_CUSTOMER(orders=" + in.orders + ")");
+                out.confidence = 1 - p;
+                out.drivingModel = PROPENSITY_MODEL;
                 return withItems(out, Action.SEND_RETENTION_OFFER, items);
             }
         }
         out.reasons.add(String.format(Locale.ROOT, "PURCHASE_PROPENSITY(p=%.3f)", p));
+        out.confidence = Math.max(p, 1 - p);
+        out.drivingModel = PROPENSITY_MODEL;
         return withItems(out, Action.SHOW_RECOMMENDATIONS, items);
+    }
+
+    private Outcome byBandit(ScoredEvent scored, boolean[] eligible, LinearBandit bandit, double draw,
+            List<ScoredItem> items, Outcome out) {
+        if (bandit == null) {
+            if (coldBandit == null) {
+                coldBandit = new LinearBandit(new BanditStatistics(Action.values().length, DecisionContext.DIMENSION),
+                        rules.bandit());
+            }
+            bandit = coldBandit;
+        }
+        double[] context = DecisionContext.of(scored);
+        LinearBandit.Choice choice = bandit.choose(context, eligible, draw);
+        Action action = Action.values()[choice.action()];
+        out.policy = "BANDIT";
+        out.actionProbability = choice.probability();
+        out.banditContext = context;
+        out.reasons.add(String.format(Locale.ROOT, "BANDIT(%s, p=%.3f, ucb=%.3f)", action, choice.probability(),
+                choice.upperBounds()[choice.action()]));
+        return withItems(out, action, action == Action.NO_ACTION ? List.of() : items);
+    }
+
+    /** Which actions policy allows now; the reasons say what it held back. */
+    boolean[] eligibleActions(FeaturizedEvent in, DecisionHistory history, long now, boolean haveItems,
+            List<String> reasons) {
+        boolean[] eligible = new boolean[Action.values().length];
+        eligible[Action.NO_ACTION.ordinal()] = true;
+        eligible[Action.SHOW_RECOMMENDATIONS.ordinal()] = haveItems;
+        boolean review = in.event.getEventType() == EventType.REVIEW;
+        eligible[Action.SEND_REVIEW_FOLLOW_UP.ordinal()] = review
+                && messageAllowed(Action.SEND_REVIEW_FOLLOW_UP, history, now, reasons);
+        if (in.orders >= minOrdersForRetention) {
+            boolean allowed = true;
+            if (history.lastPurchaseAt != DecisionHistory.NEVER
+                    && now - history.lastPurchaseAt < rules.suppressAfterPurchase().toMillis()) {
+                reasons.add("SUPPRESSED_AFTER_PURCHASE(SEND_RETENTION_OFFER)");
+                allowed = false;
+            }
+            if (history.lastNegativeReviewAt != DecisionHistory.NEVER
+                    && now - history.lastNegativeReviewAt < rules.suppressAfterNegativeReview().toMillis()) {
+                reasons.add("SUPPRESSED_AFTER_NEGATIVE_REVIEW(SEND_RETENTION_OFFER)");
+                allowed = false;
+            }
+            eligible[Action.SEND_RETENTION_OFFER.ordinal()] = allowed
+                    && messageAllowed(Action.SEND_RETENTION_OFFER, history, now, reasons);
+        }
+        return eligible;
+    }
+
+    private boolean messageAllowed(Action action, DecisionHistory history, long now, List<String> reasons) {
+        if (history.messagesSince(now, DAY_MS) >= rules.maxMessagesPerDay()) {
+            reasons.add("FREQUENCY_CAPPED(" + action + ": " + rules.maxMessagesPerDay() + " messages per 24h)");
+            return false;
+        }
+        long last = history.lastActionAt[action.ordinal()];
+        if (last != DecisionHistory.NEVER && now - last < rules.messageCooldown().toMillis()) {
+            reasons.add("COOLDOWN(" + action + ": last " + (now - last) / 60_000 + " min ago, cool-down "
+                    + rules.messageCooldown().toHours() + " h)");
+            return false;
+        }
+        return true;
+    }
+
+    private Outcome checkConfidence(Outcome chosen, PopularItems popular) {
+        if (chosen.confidence == null || chosen.confidence >= rules.minConfidence()) {
+            return chosen;
+        }
+        Outcome fallback = new Outcome();
+        fallback.reasons.add(String.format(Locale.ROOT, "LOW_CONFIDENCE(%s %s=%.3f<%.3f)", chosen.action,
+                chosen.drivingModel == null ? "model" : chosen.drivingModel, chosen.confidence, rules.minConfidence()));
+        fallback.fallback = true;
+        fallback.fallbackReason = "confidence " + String.format(Locale.ROOT, "%.3f", chosen.confidence)
+                + " below " + rules.minConfidence();
+        fallback.negativeReview = chosen.negativeReview;
+        if (rules.lowConfidence() == PolicyRules.LowConfidence.REVIEW) {
+            fallback.forReview = chosen;
+            fallback.reasons.add("SENT_FOR_REVIEW");
+        }
+        return withItems(fallback, Action.SHOW_RECOMMENDATIONS, popularOnly(popular));
     }
 
     /** The recommender's ranked items when it answered; else the user's own items, then popular ones. */
@@ -113,7 +250,7 @@ public final class DecisionPolicy implements Serializable {
     }
 
     private static Outcome withItems(Outcome out, Action action, List<ScoredItem> items) {
-        if (items.isEmpty()) {
+        if (items.isEmpty() && action != Action.NO_ACTION) {
             out.action = Action.NO_ACTION;
             out.reasons.add("NO_CANDIDATE_ITEMS");
         } else {
@@ -160,5 +297,15 @@ public final class DecisionPolicy implements Serializable {
         public final List<String> reasons = new ArrayList<>();
         public boolean fallback;
         public String fallbackReason;
+        /** DEFAULT, RULES or BANDIT. */
+        public String policy = "DEFAULT";
+        public double actionProbability = 1;
+        public Double confidence;
+        public String drivingModel;
+        /** The bandit's context when it chose, for its reward later; null otherwise. */
+        public double[] banditContext;
+        public boolean negativeReview;
+        /** The personalized decision held back for review, when the confidence rule sent it there. */
+        public Outcome forReview;
     }
 }

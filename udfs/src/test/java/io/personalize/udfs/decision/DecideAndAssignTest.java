@@ -40,9 +40,14 @@ class DecideAndAssignTest {
 
     static KeyedBroadcastOperatorTestHarness<String, DecisionInput, ControlEvent, PersonalizationDecision> harness(
             Experiment configured, OperatorSubtaskState restoreFrom) throws Exception {
+        return harness(configured, new DecisionPolicy(0.2, 2, 20), restoreFrom);
+    }
+
+    static KeyedBroadcastOperatorTestHarness<String, DecisionInput, ControlEvent, PersonalizationDecision> harness(
+            Experiment configured, DecisionPolicy policy, OperatorSubtaskState restoreFrom) throws Exception {
         var harness = new KeyedBroadcastOperatorTestHarness<>(new CoBroadcastWithKeyedOperator<>(
-                new DecideAndAssign(configured, new DecisionPolicy(0.2, 2, 20), TrainedModels.registry().toString(),
-                        java.time.Duration.ZERO), List.of(DecideAndAssign.EXPERIMENTS)),
+                new DecideAndAssign(configured, policy, TrainedModels.registry().toString(),
+                        java.time.Duration.ZERO), List.of(DecideAndAssign.EXPERIMENTS, DecideAndAssign.BANDIT)),
                 DecisionInput::userId, Types.STRING, 1, 1, 0);
         harness.setup();
         if (restoreFrom != null) {
@@ -116,7 +121,7 @@ class DecideAndAssignTest {
             assertThat(exposures).hasSize(1);
             assertThat(exposures.get(0).getVariant()).isEqualTo("personalized");
             assertThat(exposures.get(0).getBucket()).isEqualTo(EXPERIMENT.bucketOf(user));
-            assertThat(keyedStateEntries(harness)).isEqualTo(1);
+            assertThat(keyedStateEntries(harness)).as("the membership and the decision history").isEqualTo(2);
             assertThat(harness.numProcessingTimeTimers()).isZero();
             assertThat(harness.numEventTimeTimers()).isZero();
         }
@@ -165,7 +170,7 @@ class DecideAndAssignTest {
         assertThat(decision.getExperimentId()).isNull();
         assertThat(decision.getItems()).allMatch(i -> i.getSource().equals(DecisionPolicy.SOURCE_POPULAR));
         assertThat(harness.getSideOutput(DecideAndAssign.ASSIGNMENTS)).isNullOrEmpty();
-        assertThat(keyedStateEntries(harness)).isZero();
+        assertThat(keyedStateEntries(harness)).as("the decision history only").isEqualTo(1);
         harness.close();
     }
 
@@ -189,11 +194,11 @@ class DecideAndAssignTest {
     void lowPropensityRepeatCustomerGetsRetentionOfferAndReviewsGetFollowUp() throws Exception {
         String user = userIn(1);
         try (var harness = harness()) {
-            decide(harness, scored(TestEvents.purchase(user, "mug", T0, 1, 1, "o3"), 3, new String[] {"mug"},
+            decide(harness, scored(TestEvents.of(EventType.VIEW, user, "mug", T0), 3, new String[] {"mug"},
                     ok(0.05f)));
             decide(harness, scored(TestEvents.of(EventType.REVIEW, user, "mug", T0 + 1), 3,
                     new String[] {"mug"}, ok(0.5f)));
-            decide(harness, scored(TestEvents.purchase(user, "cup", T0 + 2, 1, 1, "o4"), 1, new String[] {"mug"},
+            decide(harness, scored(TestEvents.of(EventType.VIEW, user, "cup", T0 + 2), 1, new String[] {"mug"},
                     ok(0.05f)));
             List<PersonalizationDecision> decisions = harness.extractOutputValues();
             assertThat(decisions.get(0).getAction()).isEqualTo(Action.SEND_RETENTION_OFFER);
@@ -211,7 +216,7 @@ class DecideAndAssignTest {
         try (var harness = harness()) {
             decide(harness, scored(TestEvents.purchase(user, "mug", T0, 1, 1, "o1"), 1,
                     new String[] {"mug"}, ok(0.5f)));
-            assertThat(keyedStateEntries(harness)).isEqualTo(1);
+            assertThat(keyedStateEntries(harness)).as("the membership and the decision history").isEqualTo(2);
             harness.processElement(DecisionInput.of(ControlEvent.newBuilder().setRequestId("req-9")
                     .setCommand(io.personalize.schema.ControlCommand.ERASE_USER).setUserId(user)
                     .setRequestedAt(T0).build()), T0);

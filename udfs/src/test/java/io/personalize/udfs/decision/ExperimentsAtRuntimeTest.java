@@ -77,9 +77,8 @@ class ExperimentsAtRuntimeTest {
             assertThat(decisions).extracting(PersonalizationDecision::getVariant).containsOnly("ranker");
             assertThat(decisions.get(1).getReasons()).noneMatch(r -> r.startsWith("VARIANT_STOPPED"))
                     .doesNotContain("EXPERIMENT_CONTROL_NON_PERSONALIZED");
-            assertThat(decisions.get(2).getReasons()).first().asString()
-                    .isEqualTo("VARIANT_STOPPED(ranker-v2/ranker: looked bad)");
-            assertThat(decisions.get(2).getReasons()).contains("EXPERIMENT_CONTROL_NON_PERSONALIZED");
+            assertThat(decisions.get(2).getReasons()).containsExactly("VARIANT_STOPPED(ranker-v2/ranker: looked bad)");
+            assertThat(decisions.get(2).getPolicy()).isEqualTo("DEFAULT");
             assertThat(decisions.get(2).getItems()).allMatch(i -> i.getSource().equals(DecisionPolicy.SOURCE_POPULAR));
 
             assertThat(harness.getSideOutput(DecideAndAssign.ASSIGNMENTS)).singleElement()

@@ -1,0 +1,146 @@
+package io.personalize.udfs.decision;
+
+import static io.personalize.udfs.TestEvents.T0;
+import static io.personalize.udfs.decision.DecideAndAssignTest.decide;
+import static io.personalize.udfs.decision.DecideAndAssignTest.harness;
+import static io.personalize.udfs.decision.DecideAndAssignTest.ok;
+import static io.personalize.udfs.decision.DecideAndAssignTest.scored;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.personalize.schema.Action;
+import io.personalize.schema.ControlCommand;
+import io.personalize.schema.ControlEvent;
+import io.personalize.schema.EventType;
+import io.personalize.schema.PersonalizationDecision;
+import io.personalize.schema.UserEvent;
+import io.personalize.udfs.TestEvents;
+import io.personalize.udfs.bandit.LinearBandit;
+import io.personalize.udfs.control.AuditRecords;
+import io.personalize.udfs.experiment.Experiment;
+import io.personalize.udfs.model.ModelResult;
+import io.personalize.udfs.model.ScoredEvent;
+import java.time.Duration;
+import java.util.List;
+import org.apache.flink.types.PojoTestUtils;
+import org.junit.jupiter.api.Test;
+
+/** Each policy rule on the decision operator: consent, frequency cap, cool-down, suppression, confidence. */
+class DecisionRulesTest {
+    private static final Experiment ALL_TREATED = new Experiment("personalization-v1",
+            List.of("control", "personalized"), new double[] {0, 1}, 1, 2, null, null, 0, 1);
+    private static final long HOUR = 3_600_000L;
+
+    private static DecisionPolicy policy(int maxMessagesPerDay, double minConfidence, PolicyRules.LowConfidence low) {
+        return new DecisionPolicy(0.2, 2, 20, new PolicyRules(maxMessagesPerDay, Duration.ofDays(3), Duration.ofDays(7),
+                Duration.ofDays(14), minConfidence, low, "bandit", new LinearBandit.Settings(1, 0.5, 0.1),
+                Duration.ofHours(1)));
+    }
+
+    /** A repeat customer (3 orders) browsing with a low purchase propensity: the retention case. */
+    private static ScoredEvent browsing(String user, long time) {
+        return scored(TestEvents.of(EventType.VIEW, user, "mug", time), 3, new String[] {"mug"}, ok(0.05f));
+    }
+
+    private static ScoredEvent negativeReview(String user, long time) {
+        ScoredEvent s = scored(TestEvents.of(EventType.REVIEW, user, "mug", time), 3, new String[] {"mug"}, ok(0.5f));
+        return new ScoredEvent(s.input, s.models[0], ModelResult.ok(DecisionPolicy.SENTIMENT_MODEL, "v1", 0.1f, 10));
+    }
+
+    private static ControlEvent consent(ControlCommand command, String user) {
+        return ControlEvent.newBuilder().setRequestId("c-" + command + "-" + user).setCommand(command)
+                .setUserId(user).setRequestedAt(T0).build();
+    }
+
+    @Test
+    void anOptedOutUserGetsOnlyTheDefaultAndNoExperimentUntilOptingIn() throws Exception {
+        try (var harness = harness(ALL_TREATED, policy(2, 0, PolicyRules.LowConfidence.DEFAULT), null)) {
+            harness.processElement(DecisionInput.of(consent(ControlCommand.OPT_OUT, "ann")), T0);
+            decide(harness, browsing("ann", T0));
+            harness.processElement(DecisionInput.of(consent(ControlCommand.OPT_IN, "ann")), T0 + 1);
+            decide(harness, browsing("ann", T0 + 2));
+
+            List<PersonalizationDecision> decisions = harness.extractOutputValues();
+            assertThat(decisions.get(0).getReasons()).containsExactly("CONSENT_OPTED_OUT");
+            assertThat(decisions.get(0).getAction()).isEqualTo(Action.SHOW_RECOMMENDATIONS);
+            assertThat(decisions.get(0).getPolicy()).isEqualTo("DEFAULT");
+            assertThat(decisions.get(0).getExperimentId()).isNull();
+            assertThat(decisions.get(0).getItems()).allMatch(i -> i.getSource().equals(DecisionPolicy.SOURCE_POPULAR));
+            assertThat(decisions.get(1).getAction()).isEqualTo(Action.SEND_RETENTION_OFFER);
+            assertThat(harness.getSideOutput(DecideAndAssign.ASSIGNMENTS)).as("exposed only once opted in").hasSize(1);
+            assertThat(harness.getSideOutput(AuditRecords.AUDIT)).extracting(r -> r.getValue().getKind())
+                    .containsExactly(DecideAndAssign.CONSENT_CHANGED, DecideAndAssign.CONSENT_CHANGED);
+        }
+    }
+
+    @Test
+    void theSameMessageWaitsForItsCooldownAndTheDailyCapHoldsBackOthers() throws Exception {
+        try (var harness = harness(ALL_TREATED, policy(1, 0, PolicyRules.LowConfidence.DEFAULT), null)) {
+            decide(harness, browsing("bob", T0));
+            decide(harness, browsing("bob", T0 + HOUR));
+            decide(harness, negativeReview("bob", T0 + 2 * HOUR));
+            decide(harness, browsing("bob", T0 + 15 * 24 * HOUR));
+
+            List<PersonalizationDecision> decisions = harness.extractOutputValues();
+            assertThat(decisions).extracting(PersonalizationDecision::getAction).containsExactly(
+                    Action.SEND_RETENTION_OFFER, Action.SHOW_RECOMMENDATIONS, Action.SHOW_RECOMMENDATIONS,
+                    Action.SEND_RETENTION_OFFER);
+            assertThat(decisions.get(1).getReasons()).anyMatch(r -> r.startsWith("FREQUENCY_CAPPED(SEND_RETENTION_OFFER"));
+            assertThat(decisions.get(2).getReasons()).contains("NEGATIVE_REVIEW(p_positive=0.100)")
+                    .anyMatch(r -> r.startsWith("FREQUENCY_CAPPED(SEND_REVIEW_FOLLOW_UP"));
+            assertThat(decisions.get(3).getReasons()).as("15 days on: past the cap, the cool-down and the suppression after the negative review")
+                    .noneMatch(r -> r.startsWith("FREQUENCY_CAPPED") || r.startsWith("COOLDOWN")
+                            || r.startsWith("SUPPRESSED"));
+        }
+        try (var harness = harness(ALL_TREATED, policy(5, 0, PolicyRules.LowConfidence.DEFAULT), null)) {
+            decide(harness, browsing("cid", T0));
+            decide(harness, browsing("cid", T0 + HOUR));
+            assertThat(harness.extractOutputValues().get(1).getReasons())
+                    .anyMatch(r -> r.startsWith("COOLDOWN(SEND_RETENTION_OFFER: last 60 min ago, cool-down 72 h)"));
+        }
+    }
+
+    @Test
+    void noRetentionOfferRightAfterAPurchaseOrANegativeReview() throws Exception {
+        try (var harness = harness(ALL_TREATED, policy(5, 0, PolicyRules.LowConfidence.DEFAULT), null)) {
+            UserEvent purchase = TestEvents.purchase("dan", "mug", T0, 2, 1, "o9");
+            decide(harness, scored(purchase, 3, new String[] {"mug"}, ok(0.05f)));
+            decide(harness, negativeReview("eve", T0));
+            decide(harness, browsing("eve", T0 + HOUR));
+
+            List<PersonalizationDecision> decisions = harness.extractOutputValues();
+            assertThat(decisions.get(0).getAction()).isEqualTo(Action.SHOW_RECOMMENDATIONS);
+            assertThat(decisions.get(0).getReasons()).contains("SUPPRESSED_AFTER_PURCHASE(SEND_RETENTION_OFFER)");
+            assertThat(decisions.get(1).getAction()).isEqualTo(Action.SEND_REVIEW_FOLLOW_UP);
+            assertThat(decisions.get(2).getAction()).isEqualTo(Action.SHOW_RECOMMENDATIONS);
+            assertThat(decisions.get(2).getReasons()).contains("SUPPRESSED_AFTER_NEGATIVE_REVIEW(SEND_RETENTION_OFFER)");
+        }
+    }
+
+    @Test
+    void anUnsureDecisionFallsBackToTheDefaultAndGoesToReview() throws Exception {
+        try (var harness = harness(ALL_TREATED, policy(2, 0.8, PolicyRules.LowConfidence.REVIEW), null)) {
+            decide(harness, scored(TestEvents.of(EventType.VIEW, "fay", "mug", T0), 1, new String[] {"mug"}, ok(0.6f)));
+            decide(harness, scored(TestEvents.of(EventType.VIEW, "gus", "mug", T0), 1, new String[] {"mug"}, ok(0.9f)));
+
+            List<PersonalizationDecision> decisions = harness.extractOutputValues();
+            PersonalizationDecision unsure = decisions.get(0);
+            assertThat(unsure.getFallback()).isTrue();
+            assertThat(unsure.getReasons()).containsExactly(
+                    "LOW_CONFIDENCE(SHOW_RECOMMENDATIONS propensity=0.600<0.800)", "SENT_FOR_REVIEW");
+            assertThat(unsure.getItems()).allMatch(i -> i.getSource().equals(DecisionPolicy.SOURCE_POPULAR));
+            assertThat(decisions.get(1).getFallback()).isFalse();
+            assertThat(decisions.get(1).getConfidence()).isCloseTo(0.9, org.assertj.core.data.Offset.offset(1e-6));
+            assertThat(harness.getSideOutput(DecideAndAssign.FOR_REVIEW)).singleElement().satisfies(r -> {
+                assertThat(r.getValue().getUserId()).isEqualTo("fay");
+                assertThat(r.getValue().getPolicy()).isEqualTo("RULES");
+                assertThat(r.getValue().getConfidence()).isCloseTo(0.6, org.assertj.core.data.Offset.offset(1e-6));
+                assertThat(r.getValue().getItems().get(0).getItemId()).isEqualTo("mug");
+            });
+        }
+    }
+
+    @Test
+    void theHistoryIsAPojo() {
+        PojoTestUtils.assertSerializedAsPojoWithoutKryo(DecisionHistory.class);
+    }
+}
