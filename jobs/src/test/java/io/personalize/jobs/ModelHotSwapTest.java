@@ -27,7 +27,6 @@ import java.util.Properties;
 import java.util.function.Predicate;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -48,11 +47,7 @@ class ModelHotSwapTest {
     private static final int PHASE = 150;
 
     @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setNumberTaskManagers(1)
-            .setNumberSlotsPerTaskManager(2)
-            .setConfiguration(PersonalizationJobTest.rocksDb())
-            .build());
+    static final MiniClusterExtension FLINK = PersonalizationJobTest.rocksDbMiniCluster();
 
     @TempDir
     static Path temp;

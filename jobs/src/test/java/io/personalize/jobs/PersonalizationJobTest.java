@@ -49,11 +49,16 @@ class PersonalizationJobTest {
     static Path temp;
 
     @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setNumberTaskManagers(1)
-            .setNumberSlotsPerTaskManager(2)
-            .setConfiguration(rocksDb())
-            .build());
+    static final MiniClusterExtension FLINK = rocksDbMiniCluster();
+
+    /** One TaskManager with two slots and RocksDB: what the end-to-end tests run on. */
+    static MiniClusterExtension rocksDbMiniCluster() {
+        return new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+                .setNumberTaskManagers(1)
+                .setNumberSlotsPerTaskManager(2)
+                .setConfiguration(rocksDb())
+                .build());
+    }
 
     private static EmbeddedKafka kafka;
 
