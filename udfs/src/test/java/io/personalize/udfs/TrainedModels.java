@@ -2,6 +2,7 @@ package io.personalize.udfs;
 
 import io.personalize.schema.UserEvent;
 import io.personalize.udfs.catalog.CatalogBuilder;
+import io.personalize.udfs.catalog.SafetyScreen;
 import io.personalize.udfs.model.ModelRegistry;
 import io.personalize.udfs.training.DefaultModelTrainer;
 import io.personalize.udfs.training.OnlineRetailEvents;
@@ -49,6 +50,7 @@ public final class TrainedModels {
             report = trainer.trainPropensity(new ModelRegistry(dir), VERSION, onlineRetail(), CUT);
             trainer.publishPopularity(new ModelRegistry(dir), VERSION, onlineRetail(), CUT);
             CatalogBuilder.publish(new ModelRegistry(dir), VERSION, "online_retail.csv.gz", catalog());
+            SafetyScreen.publish(new ModelRegistry(dir), VERSION, SafetyScreen.shippedTerms(), SafetyScreen.SHIPPED_TERMS);
             registry = dir;
         }
         return registry;

@@ -15,5 +15,9 @@ class CurrentArtifactTest {
                 .hasMessageStartingWith("approved catalog unavailable")
                 .hasMessageContaining(models.resolve("catalog").resolve("CURRENT").toString())
                 .hasMessageContaining("scripts/train-models.sh");
+        assertThatThrownBy(() -> SafetyScreen.load(models))
+                .isInstanceOf(IOException.class)
+                .hasMessageStartingWith("safety screen unavailable")
+                .hasMessageContaining(models.resolve("safety-screen").resolve("CURRENT").toString());
     }
 }
