@@ -6,9 +6,10 @@ source "$SCRIPTS_DIR/lib/personalize.sh"
 
 case "${1:-}" in
   -h | --help)
-    echo "Usage: $(basename "$0") [--models-dir DIR] [--cut YYYY-MM-DD] [--horizon-days N] [--rounds N]"
+    echo "Usage: $(basename "$0") [--models-dir DIR] [--cut YYYY-MM-DD] [--horizon-days N] [--rounds N] [--blocked-terms FILE]"
     echo "Trains purchase propensity (XGBoost, served by DJL) and the popularity ranking from the UCI Online Retail"
-    echo "data in \$SHARED_DIR/data (default ../shared/data) into a versioned registry (default: models/)."
+    echo "data in \$SHARED_DIR/data (default ../shared/data) into a versioned registry (default: models/), and publishes"
+    echo "the approved catalog and the safety screen's term list (FILE, default: the list shipped with the project)."
     exit 0
     ;;
 esac

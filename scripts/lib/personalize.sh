@@ -42,7 +42,7 @@ run_tool() {
 
 models_present() {
   local model
-  for model in propensity churn sentiment segment recommend item-cooccurrence popularity; do
+  for model in propensity churn sentiment segment recommend item-cooccurrence popularity catalog safety-screen; do
     [[ -f "$MODELS_DIR/$model/CURRENT" ]] || return 1
   done
 }

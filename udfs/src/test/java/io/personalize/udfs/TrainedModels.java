@@ -1,6 +1,8 @@
 package io.personalize.udfs;
 
 import io.personalize.schema.UserEvent;
+import io.personalize.udfs.catalog.CatalogBuilder;
+import io.personalize.udfs.catalog.SafetyScreen;
 import io.personalize.udfs.model.ModelRegistry;
 import io.personalize.udfs.training.DefaultModelTrainer;
 import io.personalize.udfs.training.OnlineRetailEvents;
@@ -17,16 +19,28 @@ public final class TrainedModels {
 
     private static Path registry;
     private static List<UserEvent> events;
+    private static CatalogBuilder.Result catalog;
     private static DefaultModelTrainer.BehaviourReport report;
 
     private TrainedModels() {}
 
     public static synchronized List<UserEvent> onlineRetail() throws Exception {
         if (events == null) {
-            events = OnlineRetailEvents.load(TestEvents.sharedDir().resolve("data/online-retail/online_retail.csv.gz"))
-                    .events();
+            events = OnlineRetailEvents.load(onlineRetailFile()).events();
         }
         return events;
+    }
+
+    public static Path onlineRetailFile() {
+        return TestEvents.sharedDir().resolve("data/online-retail/online_retail.csv.gz");
+    }
+
+    /** The approved catalog built from the whole Online Retail file, as training builds it. */
+    public static synchronized CatalogBuilder.Result catalog() throws Exception {
+        if (catalog == null) {
+            catalog = CatalogBuilder.read(onlineRetailFile()).build();
+        }
+        return catalog;
     }
 
     public static synchronized Path registry() throws Exception {
@@ -35,6 +49,8 @@ public final class TrainedModels {
             DefaultModelTrainer trainer = new DefaultModelTrainer("online_retail.csv.gz", 30, 60, 100);
             report = trainer.trainPropensity(new ModelRegistry(dir), VERSION, onlineRetail(), CUT);
             trainer.publishPopularity(new ModelRegistry(dir), VERSION, onlineRetail(), CUT);
+            CatalogBuilder.publish(new ModelRegistry(dir), VERSION, "online_retail.csv.gz", catalog());
+            SafetyScreen.publish(new ModelRegistry(dir), VERSION, SafetyScreen.shippedTerms(), SafetyScreen.SHIPPED_TERMS);
             registry = dir;
         }
         return registry;

@@ -1,18 +1,23 @@
 package io.personalize.jobs.training;
 
 import io.personalize.schema.UserEvent;
+import io.personalize.udfs.catalog.ApprovedCatalog;
+import io.personalize.udfs.catalog.CatalogBuilder;
+import io.personalize.udfs.catalog.SafetyScreen;
 import io.personalize.udfs.model.ModelRegistry;
 import io.personalize.udfs.training.DefaultModelTrainer;
 import io.personalize.udfs.training.OnlineRetailEvents;
 import io.personalize.udfs.training.RecommenderTrainer;
 import io.personalize.udfs.training.SegmentTrainer;
 import io.personalize.udfs.training.SentimentTrainer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -20,7 +25,8 @@ import picocli.CommandLine.Option;
 /**
  * Trains the default models from UCI Online Retail and publishes them to the model registry:
  * purchase propensity (XGBoost, served through DJL) and the popularity ranking. Everything before
- * the cut date trains; the time after it measures.
+ * the cut date trains; the time after it measures. Beside the models it publishes the approved
+ * catalog and the safety screen's term list.
  */
 @Command(name = "train-models", mixinStandardHelpOptions = true,
         description = "Train the default models from ../shared/data and publish them to a model registry folder.")
@@ -54,6 +60,10 @@ public final class TrainModels implements Callable<Integer> {
 
     @Option(names = "--sentiment-rounds", description = "Boosting rounds of the sentiment model. Default: ${DEFAULT-VALUE}")
     int sentimentRounds = 300;
+
+    @Option(names = "--blocked-terms", description = "Safety screen term list, one term or phrase a line, # comments. "
+            + "Default: the list shipped with the project (udfs/src/main/resources/safety/blocked-terms.txt)")
+    Path blockedTerms;
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new TrainModels()).execute(args));
@@ -94,6 +104,17 @@ public final class TrainModels implements Callable<Integer> {
         int items = trainer.publishPopularity(registry, version, events, cutMs);
         System.out.printf("popularity %s: top %d of %,d items by distinct buyers before %s%n", version,
                 Math.min(popularItems, items), items, cut);
+        CatalogBuilder.Result built = CatalogBuilder.read(data).build();
+        ApprovedCatalog catalog = CatalogBuilder.publish(registry, version, data.getFileName().toString(), built);
+        System.out.printf("catalog %s: %,d items; left out:%n", version, catalog.size());
+        built.excluded().forEach((rule, codes) -> System.out.printf("  %-18s %,5d  %s%n", rule, codes.size(),
+                codes.stream().limit(12).collect(Collectors.joining(" "))));
+        SafetyScreen screen = blockedTerms == null
+                ? SafetyScreen.publish(registry, version, SafetyScreen.shippedTerms(), "shipped " + SafetyScreen.SHIPPED_TERMS)
+                : SafetyScreen.publish(registry, version, Files.readAllLines(blockedTerms), blockedTerms.toString());
+        List<String> flagged = built.descriptions().values().stream().filter(text -> !screen.screen(text).safe()).toList();
+        System.out.printf("safety-screen %s: %d terms; blocks %d of the catalog's descriptions: %s%n", version,
+                screen.size(), flagged.size(), flagged.stream().limit(12).collect(Collectors.joining(" | ")));
         RecommenderTrainer.Report rec = new RecommenderTrainer(data.getFileName().toString(), recommendRounds)
                 .train(registry, version, events, cutMs);
         System.out.printf("recommend %s: ranker trained on %,d orders (%,d candidate rows) before %s; DJL serving matches training (max |diff| %.1e)%n",

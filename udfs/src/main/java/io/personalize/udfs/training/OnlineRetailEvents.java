@@ -17,6 +17,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.zip.GZIPInputStream;
 import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
 
 /**
@@ -37,15 +38,20 @@ public final class OnlineRetailEvents {
         return Path.of(shared, "data", "online-retail", "online_retail.csv.gz");
     }
 
+    /** Every invoice line of the file, its columns by name; closing the parser closes the file. */
+    public static CSVParser lines(Path file) throws IOException {
+        Reader reader = new InputStreamReader(new GZIPInputStream(Files.newInputStream(file), 1 << 16),
+                StandardCharsets.UTF_8);
+        return CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).build().parse(reader);
+    }
+
     public static Loaded load(Path file) throws IOException {
         List<UserEvent> events = new ArrayList<>(420_000);
         long lines = 0;
         long withoutCustomer = 0;
         long negative = 0;
-        try (Reader reader = new InputStreamReader(new GZIPInputStream(Files.newInputStream(file), 1 << 16),
-                StandardCharsets.UTF_8)) {
-            CSVFormat format = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).build();
-            for (CSVRecord row : format.parse(reader)) {
+        try (CSVParser rows = lines(file)) {
+            for (CSVRecord row : rows) {
                 lines++;
                 String customer = row.get("CustomerID").trim();
                 if (customer.isEmpty()) {
