@@ -42,6 +42,7 @@ class ClosedLoopSimulationTest {
         DefaultModelTrainer trainer = new DefaultModelTrainer("online_retail.csv.gz", 30, 20, 100);
         trainer.trainPropensity(new ModelRegistry(models), "v1", all, cut);
         trainer.publishPopularity(new ModelRegistry(models), "v1", all, cut);
+        PersonalizationJobTest.publishCatalogAndSafetyScreen(models, "v1");
 
         ClosedLoopSimulation.Outcome outcome;
         try (EmbeddedKafka kafka = new EmbeddedKafka()) {

@@ -61,6 +61,7 @@ class ModelHotSwapTest {
         DefaultModelTrainer trainer = new DefaultModelTrainer("online_retail.csv.gz", 30, 20, 50);
         trainer.trainPropensity(new ModelRegistry(models), "v1", all, cut);
         trainer.publishPopularity(new ModelRegistry(models), "v1", all, cut);
+        PersonalizationJobTest.publishCatalogAndSafetyScreen(models, "v1");
         Path candidates = temp.resolve("candidates");
         new DefaultModelTrainer("online_retail.csv.gz", 14, 20, 50).trainPropensity(new ModelRegistry(candidates), "v2",
                 all, cut);

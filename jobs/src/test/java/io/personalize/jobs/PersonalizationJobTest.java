@@ -51,6 +51,15 @@ class PersonalizationJobTest {
     @RegisterExtension
     static final MiniClusterExtension FLINK = rocksDbMiniCluster();
 
+    /** The approved catalog of Online Retail and the shipped safety screen: without them decisions fail closed. */
+    static void publishCatalogAndSafetyScreen(Path models, String version) throws Exception {
+        ModelRegistry registry = new ModelRegistry(models);
+        io.personalize.udfs.catalog.CatalogBuilder.publish(registry, version, "online_retail.csv.gz",
+                io.personalize.udfs.catalog.CatalogBuilder.read(OnlineRetailEvents.defaultFile()).build());
+        io.personalize.udfs.catalog.SafetyScreen.publish(registry, version,
+                io.personalize.udfs.catalog.SafetyScreen.shippedTerms(), "shipped");
+    }
+
     /** One TaskManager with two slots and RocksDB: what the end-to-end tests run on. */
     static MiniClusterExtension rocksDbMiniCluster() {
         return new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
@@ -91,6 +100,7 @@ class PersonalizationJobTest {
             long cut = Instant.parse("2011-09-01T00:00:00Z").toEpochMilli();
             trainer.trainPropensity(new ModelRegistry(dir), "it-1", all, cut);
             trainer.publishPopularity(new ModelRegistry(dir), "it-1", all, cut);
+            publishCatalogAndSafetyScreen(dir, "it-1");
             models = dir;
         }
     }

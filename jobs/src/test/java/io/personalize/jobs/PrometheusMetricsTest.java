@@ -58,6 +58,7 @@ class PrometheusMetricsTest {
         long cut = Instant.parse("2011-09-01T00:00:00Z").toEpochMilli();
         trainer.trainPropensity(new ModelRegistry(models), "m-1", all, cut);
         trainer.publishPopularity(new ModelRegistry(models), "m-1", all, cut);
+        PersonalizationJobTest.publishCatalogAndSafetyScreen(models, "m-1");
 
         try (EmbeddedKafka kafka = new EmbeddedKafka()) {
             kafka.createTopics(1, "events", "decisions", "assignments", "dead-letters", "audit", "late-events");

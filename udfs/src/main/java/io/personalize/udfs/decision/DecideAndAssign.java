@@ -13,6 +13,8 @@ import io.personalize.udfs.bandit.BanditFeedback;
 import io.personalize.udfs.bandit.BanditStatistics;
 import io.personalize.udfs.bandit.LearnBandit;
 import io.personalize.udfs.bandit.LinearBandit;
+import io.personalize.udfs.catalog.ApprovedCatalog;
+import io.personalize.udfs.catalog.SafetyScreen;
 import io.personalize.udfs.control.AuditRecords;
 import io.personalize.udfs.experiment.Experiment;
 import io.personalize.udfs.experiment.ExperimentCommands;
@@ -83,6 +85,7 @@ public class DecideAndAssign
     private final Duration stateTtl;
 
     private transient PopularItems popular;
+    private transient ItemGate gate;
     private transient MapState<String, ExperimentMembership> memberships;
     private transient ValueState<DecisionHistory> history;
     private transient RunningExperiments running;
@@ -118,6 +121,7 @@ public class DecideAndAssign
             LOG.error("No popularity ranking in {}: non-personalized decisions will have no items", modelsDir, e);
             popular = PopularItems.empty();
         }
+        gate = loadGate();
         decisionsByAction = new EnumMap<>(Action.class);
         for (Action action : Action.values()) {
             decisionsByAction.put(action, getRuntimeContext().getMetricGroup()
@@ -126,6 +130,27 @@ public class DecideAndAssign
         fallbacks = getRuntimeContext().getMetricGroup().counter("fallbackDecisions");
         exposures = getRuntimeContext().getMetricGroup().counter("exposures");
         banditRewards = getRuntimeContext().getMetricGroup().counter("banditRewardsAttributed");
+    }
+
+    /** Without the approved catalog or the safety screen every decision fails closed: nothing is shown. */
+    private ItemGate loadGate() {
+        ApprovedCatalog catalog = null;
+        SafetyScreen screen = null;
+        StringBuilder why = new StringBuilder();
+        try {
+            catalog = ApprovedCatalog.load(Path.of(modelsDir));
+        } catch (Exception e) {
+            why.append(e.getMessage());
+        }
+        try {
+            screen = SafetyScreen.load(Path.of(modelsDir));
+        } catch (Exception e) {
+            why.append(why.length() == 0 ? "" : "; ").append(e.getMessage());
+        }
+        if (why.length() > 0) {
+            LOG.error("Failing closed, no decision will show anything: {}", why);
+        }
+        return new ItemGate(catalog, screen, why.toString());
     }
 
     @Override
@@ -205,14 +230,15 @@ public class DecideAndAssign
         Placement placement;
         if (h.optedOut) {
             placement = new Placement(null, -1, null);
-            outcome = policy.decide(scored, DecisionPolicy.Treatment.DEFAULT, "CONSENT_OPTED_OUT", h, popular, bandit, 0);
+            outcome = policy.decide(scored, DecisionPolicy.Treatment.DEFAULT, "CONSENT_OPTED_OUT", h, popular, bandit, 0,
+                    gate);
         } else {
             placement = place(event, ctx);
             DecisionPolicy.Treatment treatment = !placement.personalize() ? DecisionPolicy.Treatment.DEFAULT
                     : placement.experiment.variations[placement.variation].equals(policy.rules().banditVariant())
                             ? DecisionPolicy.Treatment.BANDIT : DecisionPolicy.Treatment.RULES;
             outcome = policy.decide(scored, treatment, placement.stopReason != null ? placement.stopReason
-                    : "EXPERIMENT_CONTROL_NON_PERSONALIZED", h, popular, bandit, uniform(decisionId));
+                    : "EXPERIMENT_CONTROL_NON_PERSONALIZED", h, popular, bandit, uniform(decisionId), gate);
         }
         remember(h, outcome, decisionId, event, ctx);
         history.update(h);
@@ -247,6 +273,7 @@ public class DecideAndAssign
                 .setPolicy(outcome.policy)
                 .setActionProbability(outcome.actionProbability)
                 .setConfidence(outcome.confidence)
+                .setCatalogVersion(outcome.catalogVersion)
                 .build();
     }
 

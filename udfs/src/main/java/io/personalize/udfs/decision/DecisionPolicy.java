@@ -66,23 +66,37 @@ public final class DecisionPolicy implements Serializable {
         return rules;
     }
 
-    /** Rules-based or default decisions for code that has no history or bandit (tests, backfills). */
-    public Outcome decide(ScoredEvent scored, boolean personalize, PopularItems popular) {
-        return decide(scored, personalize ? Treatment.RULES : Treatment.DEFAULT, "EXPERIMENT_CONTROL_NON_PERSONALIZED",
-                DecisionHistory.fresh(), popular, null, 0);
-    }
-
     /**
      * @param defaultReason why the user gets the default, when {@code treatment} is DEFAULT
      * @param history the user's history, already holding this event's purchase if it is one
      * @param bandit the shared bandit's latest fit, or null before the first update (a cold start)
      * @param draw uniform in [0, 1), derived from the decision id so a replay decides the same
+     * @param gate the approved catalog and safety screen every item must pass
      */
     public Outcome decide(ScoredEvent scored, Treatment treatment, String defaultReason, DecisionHistory history,
-            PopularItems popular, LinearBandit bandit, double draw) {
+            PopularItems popular, LinearBandit bandit, double draw, ItemGate gate) {
+        Outcome out = new Outcome();
+        if (gate.unavailable() != null) {
+            out.fallback = true;
+            out.fallbackReason = gate.unavailable();
+            out.reasons.add("FAIL_CLOSED_NOTHING_SHOWN");
+            out.action = Action.NO_ACTION;
+            return out;
+        }
+        out.catalogVersion = gate.catalogVersion();
+        ItemGate.Check check = gate.check();
+        Outcome decided = decide(scored, treatment, defaultReason, history, popular, bandit, draw, check, out);
+        decided.reasons.addAll(check.reasons());
+        if (decided.forReview != null) {
+            decided.forReview.catalogVersion = out.catalogVersion;
+        }
+        return decided;
+    }
+
+    private Outcome decide(ScoredEvent scored, Treatment treatment, String defaultReason, DecisionHistory history,
+            PopularItems popular, LinearBandit bandit, double draw, ItemGate.Check check, Outcome out) {
         FeaturizedEvent in = scored.input;
         ModelResult propensity = scored.model(PROPENSITY_MODEL);
-        Outcome out = new Outcome();
         if (propensity == null || !propensity.isOk()) {
             out.fallback = true;
             out.fallbackReason = "model " + PROPENSITY_MODEL + " "
@@ -90,18 +104,18 @@ public final class DecisionPolicy implements Serializable {
             out.reasons.add("FALLBACK_NON_PERSONALIZED");
             out.reasons.add("MODEL_" + PROPENSITY_MODEL.toUpperCase(Locale.ROOT) + "_"
                     + (propensity == null ? "MISSING" : propensity.status));
-            return withItems(out, Action.SHOW_RECOMMENDATIONS, popularOnly(popular));
+            return withItems(out, Action.SHOW_RECOMMENDATIONS, popularOnly(popular, check));
         }
         if (treatment == Treatment.DEFAULT) {
             out.reasons.add(defaultReason);
-            return withItems(out, Action.SHOW_RECOMMENDATIONS, popularOnly(popular));
+            return withItems(out, Action.SHOW_RECOMMENDATIONS, popularOnly(popular, check));
         }
         double p = propensity.score;
         ModelResult segment = scored.model(SEGMENT_MODEL);
         if (segment != null && segment.isOk() && segment.label != null) {
             out.reasons.add("SEGMENT_" + segment.label);
         }
-        List<ScoredItem> items = recommended(scored, in, popular, out);
+        List<ScoredItem> items = recommended(scored, in, popular, out, check);
         long now = in.event.getEventTime();
         ModelResult sentiment = in.event.getEventType() == EventType.REVIEW ? scored.model(SENTIMENT_MODEL) : null;
         boolean negativeReview = sentiment != null && sentiment.isOk() && sentiment.score < NEGATIVE_SENTIMENT_THRESHOLD;
@@ -110,7 +124,7 @@ public final class DecisionPolicy implements Serializable {
         Outcome chosen = treatment == Treatment.BANDIT
                 ? byBandit(scored, eligible, bandit, draw, items, out)
                 : byRules(scored, p, sentiment, negativeReview, eligible, items, out);
-        return checkConfidence(chosen, popular);
+        return checkConfidence(chosen, popular, check);
     }
 
     private Outcome byRules(ScoredEvent scored, double p, ModelResult sentiment, boolean negativeReview,
@@ -215,11 +229,12 @@ public final class DecisionPolicy implements Serializable {
         return true;
     }
 
-    private Outcome checkConfidence(Outcome chosen, PopularItems popular) {
+    private Outcome checkConfidence(Outcome chosen, PopularItems popular, ItemGate.Check check) {
         if (chosen.confidence == null || chosen.confidence >= rules.minConfidence()) {
             return chosen;
         }
         Outcome fallback = new Outcome();
+        fallback.catalogVersion = chosen.catalogVersion;
         fallback.reasons.add(String.format(Locale.ROOT, "LOW_CONFIDENCE(%s %s=%.3f<%.3f)", chosen.action,
                 chosen.drivingModel == null ? "model" : chosen.drivingModel, chosen.confidence, rules.minConfidence()));
         fallback.fallback = true;
@@ -230,23 +245,26 @@ public final class DecisionPolicy implements Serializable {
             fallback.forReview = chosen;
             fallback.reasons.add("SENT_FOR_REVIEW");
         }
-        return withItems(fallback, Action.SHOW_RECOMMENDATIONS, popularOnly(popular));
+        return withItems(fallback, Action.SHOW_RECOMMENDATIONS, popularOnly(popular, check));
     }
 
     /** The recommender's ranked items when it answered; else the user's own items, then popular ones. */
-    private List<ScoredItem> recommended(ScoredEvent scored, FeaturizedEvent in, PopularItems popular, Outcome out) {
+    private List<ScoredItem> recommended(ScoredEvent scored, FeaturizedEvent in, PopularItems popular, Outcome out,
+            ItemGate.Check check) {
         ModelResult recommend = scored.model(RECOMMEND_MODEL);
         if (recommend != null && recommend.isOk() && recommend.items != null && recommend.items.length > 0) {
             List<ScoredItem> items = new ArrayList<>(Math.min(maxItems, recommend.items.length));
             for (int i = 0; i < recommend.items.length && items.size() < maxItems; i++) {
-                items.add(new ScoredItem(recommend.items[i], (double) recommend.itemScores[i], recommend.itemSources[i]));
+                if (check.allows(recommend.items[i])) {
+                    items.add(new ScoredItem(recommend.items[i], (double) recommend.itemScores[i], recommend.itemSources[i]));
+                }
             }
             out.reasons.add("RANKED_BY_RECOMMENDER(" + recommend.version + ")");
             return items;
         }
         out.reasons.add("RECOMMENDER_" + (recommend == null ? "MISSING" : recommend.isOk() ? "NO_CANDIDATES" : recommend.status)
                 + "_RANKED_BY_USER_AFFINITY_THEN_POPULARITY");
-        return personalized(in, popular);
+        return personalized(in, popular, check);
     }
 
     private static Outcome withItems(Outcome out, Action action, List<ScoredItem> items) {
@@ -261,29 +279,29 @@ public final class DecisionPolicy implements Serializable {
     }
 
     /** The user's own items by affinity (scores in (1, 2]), then popular items they have not had (in [0, 1)). */
-    List<ScoredItem> personalized(FeaturizedEvent in, PopularItems popular) {
+    List<ScoredItem> personalized(FeaturizedEvent in, PopularItems popular, ItemGate.Check check) {
         List<ScoredItem> items = new ArrayList<>(maxItems);
         Set<String> seen = new HashSet<>();
         double top = in.affinityScores.length == 0 ? 1 : in.affinityScores[0];
         for (int i = 0; i < in.affinityItems.length && items.size() < maxItems; i++) {
-            if (seen.add(in.affinityItems[i])) {
+            if (seen.add(in.affinityItems[i]) && check.allows(in.affinityItems[i])) {
                 items.add(new ScoredItem(in.affinityItems[i], 1 + in.affinityScores[i] / top, SOURCE_HISTORY));
             }
         }
-        addPopular(items, seen, popular);
+        addPopular(items, seen, popular, check);
         return items;
     }
 
-    List<ScoredItem> popularOnly(PopularItems popular) {
+    List<ScoredItem> popularOnly(PopularItems popular, ItemGate.Check check) {
         List<ScoredItem> items = new ArrayList<>(maxItems);
-        addPopular(items, new HashSet<>(), popular);
+        addPopular(items, new HashSet<>(), popular, check);
         return items;
     }
 
-    private void addPopular(List<ScoredItem> items, Set<String> seen, PopularItems popular) {
+    private void addPopular(List<ScoredItem> items, Set<String> seen, PopularItems popular, ItemGate.Check check) {
         double top = popular.size() == 0 ? 1 : popular.score(0);
         for (int i = 0; i < popular.size() && items.size() < maxItems; i++) {
-            if (seen.add(popular.item(i))) {
+            if (seen.add(popular.item(i)) && check.allows(popular.item(i))) {
                 // strictly below any history item, order preserved
                 items.add(new ScoredItem(popular.item(i), 0.999 * popular.score(i) / top, SOURCE_POPULAR));
             }
@@ -305,6 +323,8 @@ public final class DecisionPolicy implements Serializable {
         /** The bandit's context when it chose, for its reward later; null otherwise. */
         public double[] banditContext;
         public boolean negativeReview;
+        /** The approved catalog every item was checked against. */
+        public String catalogVersion;
         /** The personalized decision held back for review, when the confidence rule sent it there. */
         public Outcome forReview;
     }

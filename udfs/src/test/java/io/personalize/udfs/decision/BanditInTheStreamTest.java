@@ -137,7 +137,7 @@ class BanditInTheStreamTest {
 
     private static ScoredEvent scoredFor(String user, EventType type, long time, int orders, double propensity,
             double churn) {
-        ScoredEvent s = scored(TestEvents.of(type, user, "mug", time), orders, new String[] {"mug"},
+        ScoredEvent s = scored(TestEvents.of(type, user, "22423", time), orders, new String[] {"22423"},
                 ok((float) propensity));
         return new ScoredEvent(s.input, s.models[0], ModelResult.ok(DecisionPolicy.CHURN_MODEL, "v1", (float) churn, 10));
     }

@@ -45,8 +45,14 @@ class DecideAndAssignTest {
 
     static KeyedBroadcastOperatorTestHarness<String, DecisionInput, ControlEvent, PersonalizationDecision> harness(
             Experiment configured, DecisionPolicy policy, OperatorSubtaskState restoreFrom) throws Exception {
+        return harness(configured, policy, TrainedModels.registry(), restoreFrom);
+    }
+
+    static KeyedBroadcastOperatorTestHarness<String, DecisionInput, ControlEvent, PersonalizationDecision> harness(
+            Experiment configured, DecisionPolicy policy, java.nio.file.Path models, OperatorSubtaskState restoreFrom)
+            throws Exception {
         var harness = new KeyedBroadcastOperatorTestHarness<>(new CoBroadcastWithKeyedOperator<>(
-                new DecideAndAssign(configured, policy, TrainedModels.registry().toString(),
+                new DecideAndAssign(configured, policy, models.toString(),
                         java.time.Duration.ZERO), List.of(DecideAndAssign.EXPERIMENTS, DecideAndAssign.BANDIT)),
                 DecisionInput::userId, Types.STRING, 1, 1, 0);
         harness.setup();
@@ -95,10 +101,10 @@ class DecideAndAssignTest {
     void treatmentGetsPersonalizedRankingAndOneExposure() throws Exception {
         String user = userIn(1);
         try (var harness = harness()) {
-            decide(harness, scored(TestEvents.purchase(user, "mug", T0, 1, 1, "o1"), 1,
-                    new String[] {"mug", "plate"}, ok(0.8f)));
-            decide(harness, scored(TestEvents.purchase(user, "cup", T0 + 1, 1, 1, "o2"), 2,
-                    new String[] {"mug", "plate", "cup"}, ok(0.7f)));
+            decide(harness, scored(TestEvents.purchase(user, "22423", T0, 1, 1, "o1"), 1,
+                    new String[] {"22423", "85123A"}, ok(0.8f)));
+            decide(harness, scored(TestEvents.purchase(user, "84879", T0 + 1, 1, 1, "o2"), 2,
+                    new String[] {"22423", "85123A", "84879"}, ok(0.7f)));
 
             List<PersonalizationDecision> decisions = harness.extractOutputValues();
             assertThat(decisions).hasSize(2);
@@ -107,7 +113,7 @@ class DecideAndAssignTest {
             assertThat(first.getVariant()).isEqualTo("personalized");
             assertThat(first.getExperimentId()).isEqualTo("personalization-v1");
             assertThat(first.getItems()).hasSize(20);
-            assertThat(first.getItems().subList(0, 2)).extracting(ScoredItem::getItemId).containsExactly("mug", "plate");
+            assertThat(first.getItems().subList(0, 2)).extracting(ScoredItem::getItemId).containsExactly("22423", "85123A");
             assertThat(first.getItems().get(2).getSource()).isEqualTo(DecisionPolicy.SOURCE_POPULAR);
             assertThat(first.getItems()).extracting(ScoredItem::getScore).isSortedAccordingTo((a, b) -> Double.compare(b, a));
             assertThat(first.getItems()).extracting(ScoredItem::getItemId).doesNotHaveDuplicates();
@@ -131,8 +137,8 @@ class DecideAndAssignTest {
     void controlGetsTheNonPersonalizedDefault() throws Exception {
         String user = userIn(0);
         try (var harness = harness()) {
-            decide(harness, scored(TestEvents.purchase(user, "mug", T0, 1, 1, "o1"), 1,
-                    new String[] {"mug"}, ok(0.9f)));
+            decide(harness, scored(TestEvents.purchase(user, "22423", T0, 1, 1, "o1"), 1,
+                    new String[] {"22423"}, ok(0.9f)));
             PersonalizationDecision decision = harness.extractOutputValues().get(0);
             assertThat(decision.getVariant()).isEqualTo("control");
             assertThat(decision.getReasons()).containsExactly("EXPERIMENT_CONTROL_NON_PERSONALIZED");
@@ -144,14 +150,14 @@ class DecideAndAssignTest {
     void assignmentIsStickyEvenIfTheExperimentChanges() throws Exception {
         String user = userIn(1);
         try (var harness = harness()) {
-            decide(harness, scored(TestEvents.purchase(user, "mug", T0, 1, 1, "o1"), 1,
-                    new String[] {"mug"}, ok(0.5f)));
+            decide(harness, scored(TestEvents.purchase(user, "22423", T0, 1, 1, "o1"), 1,
+                    new String[] {"22423"}, ok(0.5f)));
             var snapshot = harness.snapshot(1, 1);
             Experiment reweighted = new Experiment("personalization-v1", List.of("control", "personalized"),
                     new double[] {1.0, 0.0}, 1.0, 2, null, null, 0, 1);
             var restored = harness(reweighted, snapshot);
-            decide(restored, scored(TestEvents.purchase(user, "cup", T0 + 5, 1, 1, "o2"), 2,
-                    new String[] {"mug"}, ok(0.5f)));
+            decide(restored, scored(TestEvents.purchase(user, "84879", T0 + 5, 1, 1, "o2"), 2,
+                    new String[] {"22423"}, ok(0.5f)));
             assertThat(restored.extractOutputValues().get(0).getVariant()).isEqualTo("personalized");
             assertThat(restored.getSideOutput(DecideAndAssign.ASSIGNMENTS)).isNullOrEmpty();
             restored.close();
@@ -163,8 +169,8 @@ class DecideAndAssignTest {
         Experiment nobody = new Experiment("personalization-v1", List.of("control", "personalized"), null, 0.0, 2,
                 null, null, 0, 1);
         var harness = harness(nobody, null);
-        decide(harness, scored(TestEvents.purchase(userIn(1), "mug", T0, 1, 1, "o1"), 1,
-                new String[] {"mug"}, ok(0.9f)));
+        decide(harness, scored(TestEvents.purchase(userIn(1), "22423", T0, 1, 1, "o1"), 1,
+                new String[] {"22423"}, ok(0.9f)));
         PersonalizationDecision decision = harness.extractOutputValues().get(0);
         assertThat(decision.getVariant()).isNull();
         assertThat(decision.getExperimentId()).isNull();
@@ -178,7 +184,7 @@ class DecideAndAssignTest {
     void modelTimeoutFallsBackAndSaysWhy() throws Exception {
         String user = userIn(1);
         try (var harness = harness()) {
-            decide(harness, scored(TestEvents.purchase(user, "mug", T0, 1, 1, "o1"), 1, new String[] {"mug"},
+            decide(harness, scored(TestEvents.purchase(user, "22423", T0, 1, 1, "o1"), 1, new String[] {"22423"},
                     ModelResult.failed("propensity", "v1", ModelStatus.TIMEOUT, "no score within the timeout", -1)));
             PersonalizationDecision decision = harness.extractOutputValues().get(0);
             assertThat(decision.getFallback()).isTrue();
@@ -194,11 +200,11 @@ class DecideAndAssignTest {
     void lowPropensityRepeatCustomerGetsRetentionOfferAndReviewsGetFollowUp() throws Exception {
         String user = userIn(1);
         try (var harness = harness()) {
-            decide(harness, scored(TestEvents.of(EventType.VIEW, user, "mug", T0), 3, new String[] {"mug"},
+            decide(harness, scored(TestEvents.of(EventType.VIEW, user, "22423", T0), 3, new String[] {"22423"},
                     ok(0.05f)));
-            decide(harness, scored(TestEvents.of(EventType.REVIEW, user, "mug", T0 + 1), 3,
-                    new String[] {"mug"}, ok(0.5f)));
-            decide(harness, scored(TestEvents.of(EventType.VIEW, user, "cup", T0 + 2), 1, new String[] {"mug"},
+            decide(harness, scored(TestEvents.of(EventType.REVIEW, user, "22423", T0 + 1), 3,
+                    new String[] {"22423"}, ok(0.5f)));
+            decide(harness, scored(TestEvents.of(EventType.VIEW, user, "84879", T0 + 2), 1, new String[] {"22423"},
                     ok(0.05f)));
             List<PersonalizationDecision> decisions = harness.extractOutputValues();
             assertThat(decisions.get(0).getAction()).isEqualTo(Action.SEND_RETENTION_OFFER);
@@ -214,8 +220,8 @@ class DecideAndAssignTest {
     void eraseUserDeletesTheAssignmentsAndIsAudited() throws Exception {
         String user = userIn(1);
         try (var harness = harness()) {
-            decide(harness, scored(TestEvents.purchase(user, "mug", T0, 1, 1, "o1"), 1,
-                    new String[] {"mug"}, ok(0.5f)));
+            decide(harness, scored(TestEvents.purchase(user, "22423", T0, 1, 1, "o1"), 1,
+                    new String[] {"22423"}, ok(0.5f)));
             assertThat(keyedStateEntries(harness)).as("the membership and the decision history").isEqualTo(2);
             harness.processElement(DecisionInput.of(ControlEvent.newBuilder().setRequestId("req-9")
                     .setCommand(io.personalize.schema.ControlCommand.ERASE_USER).setUserId(user)

@@ -19,10 +19,16 @@ import io.personalize.udfs.control.AuditRecords;
 import io.personalize.udfs.experiment.Experiment;
 import io.personalize.udfs.model.ModelResult;
 import io.personalize.udfs.model.ScoredEvent;
+import io.personalize.udfs.TrainedModels;
+import io.personalize.udfs.catalog.ApprovedCatalog;
+import io.personalize.udfs.catalog.SafetyScreen;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.apache.flink.types.PojoTestUtils;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Each policy rule on the decision operator: consent, frequency cap, cool-down, suppression, confidence. */
 class DecisionRulesTest {
@@ -38,11 +44,11 @@ class DecisionRulesTest {
 
     /** A repeat customer (3 orders) browsing with a low purchase propensity: the retention case. */
     private static ScoredEvent browsing(String user, long time) {
-        return scored(TestEvents.of(EventType.VIEW, user, "mug", time), 3, new String[] {"mug"}, ok(0.05f));
+        return scored(TestEvents.of(EventType.VIEW, user, "22423", time), 3, new String[] {"22423"}, ok(0.05f));
     }
 
     private static ScoredEvent negativeReview(String user, long time) {
-        ScoredEvent s = scored(TestEvents.of(EventType.REVIEW, user, "mug", time), 3, new String[] {"mug"}, ok(0.5f));
+        ScoredEvent s = scored(TestEvents.of(EventType.REVIEW, user, "22423", time), 3, new String[] {"22423"}, ok(0.5f));
         return new ScoredEvent(s.input, s.models[0], ModelResult.ok(DecisionPolicy.SENTIMENT_MODEL, "v1", 0.1f, 10));
     }
 
@@ -102,8 +108,8 @@ class DecisionRulesTest {
     @Test
     void noRetentionOfferRightAfterAPurchaseOrANegativeReview() throws Exception {
         try (var harness = harness(ALL_TREATED, policy(5, 0, PolicyRules.LowConfidence.DEFAULT), null)) {
-            UserEvent purchase = TestEvents.purchase("dan", "mug", T0, 2, 1, "o9");
-            decide(harness, scored(purchase, 3, new String[] {"mug"}, ok(0.05f)));
+            UserEvent purchase = TestEvents.purchase("dan", "22423", T0, 2, 1, "o9");
+            decide(harness, scored(purchase, 3, new String[] {"22423"}, ok(0.05f)));
             decide(harness, negativeReview("eve", T0));
             decide(harness, browsing("eve", T0 + HOUR));
 
@@ -119,8 +125,8 @@ class DecisionRulesTest {
     @Test
     void anUnsureDecisionFallsBackToTheDefaultAndGoesToReview() throws Exception {
         try (var harness = harness(ALL_TREATED, policy(2, 0.8, PolicyRules.LowConfidence.REVIEW), null)) {
-            decide(harness, scored(TestEvents.of(EventType.VIEW, "fay", "mug", T0), 1, new String[] {"mug"}, ok(0.6f)));
-            decide(harness, scored(TestEvents.of(EventType.VIEW, "gus", "mug", T0), 1, new String[] {"mug"}, ok(0.9f)));
+            decide(harness, scored(TestEvents.of(EventType.VIEW, "fay", "22423", T0), 1, new String[] {"22423"}, ok(0.6f)));
+            decide(harness, scored(TestEvents.of(EventType.VIEW, "gus", "22423", T0), 1, new String[] {"22423"}, ok(0.9f)));
 
             List<PersonalizationDecision> decisions = harness.extractOutputValues();
             PersonalizationDecision unsure = decisions.get(0);
@@ -134,8 +140,58 @@ class DecisionRulesTest {
                 assertThat(r.getValue().getUserId()).isEqualTo("fay");
                 assertThat(r.getValue().getPolicy()).isEqualTo("RULES");
                 assertThat(r.getValue().getConfidence()).isCloseTo(0.6, org.assertj.core.data.Offset.offset(1e-6));
-                assertThat(r.getValue().getItems().get(0).getItemId()).isEqualTo("mug");
+                assertThat(r.getValue().getItems().get(0).getItemId()).isEqualTo("22423");
             });
+        }
+    }
+
+    @Test
+    void withoutTheApprovedCatalogOrTheSafetyScreenNothingIsShown(@TempDir Path temp) throws Exception {
+        Path registry = TrainedModels.registry();
+        for (String missing : List.of(ApprovedCatalog.MODEL_NAME, SafetyScreen.MODEL_NAME)) {
+            Path models = Files.createDirectories(temp.resolve("without-" + missing));
+            for (String kept : List.of(PopularItems.MODEL_NAME, ApprovedCatalog.MODEL_NAME, SafetyScreen.MODEL_NAME)) {
+                if (!kept.equals(missing)) {
+                    copyFolder(registry.resolve(kept), models.resolve(kept));
+                }
+            }
+            try (var harness = harness(ALL_TREATED, policy(2, 0, PolicyRules.LowConfidence.DEFAULT), models, null)) {
+                decide(harness, browsing("hal", T0));
+                PersonalizationDecision decision = harness.extractOutputValues().get(0);
+                assertThat(decision.getAction()).isEqualTo(Action.NO_ACTION);
+                assertThat(decision.getItems()).isEmpty();
+                assertThat(decision.getFallback()).isTrue();
+                assertThat(decision.getReasons()).containsExactly("FAIL_CLOSED_NOTHING_SHOWN");
+                assertThat(decision.getFallbackReason()).as(missing).contains(missing);
+            }
+        }
+    }
+
+    @Test
+    void itemsOutsideTheCatalogOrFailingTheScreenAreNeverShown() throws Exception {
+        ApprovedCatalog catalog = ApprovedCatalog.load(TrainedModels.registry());
+        SafetyScreen screen = SafetyScreen.load(TrainedModels.registry());
+        String unsafe = java.util.stream.IntStream.range(20_000, 100_000)
+                .mapToObj(i -> Integer.toString(i))
+                .filter(id -> catalog.approved(id) && !screen.screen(catalog.description(id)).safe())
+                .findFirst().orElseThrow();
+        try (var harness = harness(ALL_TREATED, policy(2, 0, PolicyRules.LowConfidence.DEFAULT), null)) {
+            decide(harness, scored(TestEvents.of(EventType.VIEW, "ivy", "22423", T0), 1,
+                    new String[] {"POST", unsafe, "22423"}, ok(0.9f)));
+            PersonalizationDecision decision = harness.extractOutputValues().get(0);
+            assertThat(decision.getItems()).extracting(i -> i.getItemId()).doesNotContain("POST", unsafe)
+                    .startsWith("22423").allMatch(catalog::approved);
+            assertThat(decision.getCatalogVersion()).isEqualTo(catalog.version());
+            assertThat(decision.getReasons()).contains("NOT_IN_APPROVED_CATALOG(1 items left out)")
+                    .anyMatch(r -> r.startsWith("SAFETY_SCREEN(" + unsafe + ":"));
+        }
+    }
+
+    private static void copyFolder(Path from, Path to) throws java.io.IOException {
+        try (var files = Files.walk(from)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, to.resolve(from.relativize(f).toString()));
+            }
         }
     }
 

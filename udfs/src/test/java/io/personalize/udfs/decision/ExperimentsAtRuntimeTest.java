@@ -67,10 +67,10 @@ class ExperimentsAtRuntimeTest {
         try (var harness = harness(CONFIGURED, null)) {
             harness.processBroadcastElement(command(ControlCommand.STOP_EXPERIMENT, null, CONFIGURED.key(), null, List.of()), T0);
             harness.processBroadcastElement(command(ControlCommand.START_EXPERIMENT, RANKER, null, null, List.of()), T0);
-            decide(harness, scored(TestEvents.of(EventType.VIEW, user, "mug", T0), 1, new String[] {"mug"}, ok(0.6f)));
-            decide(harness, scored(TestEvents.purchase(user, "mug", T0 + 1, 2.5, 2, "o1"), 1, new String[] {"mug"}, ok(0.6f)));
+            decide(harness, scored(TestEvents.of(EventType.VIEW, user, "22423", T0), 1, new String[] {"22423"}, ok(0.6f)));
+            decide(harness, scored(TestEvents.purchase(user, "22423", T0 + 1, 2.5, 2, "o1"), 1, new String[] {"22423"}, ok(0.6f)));
             harness.processBroadcastElement(command(ControlCommand.STOP_VARIANT, null, "ranker-v2", "ranker", List.of()), T0 + 2);
-            decide(harness, scored(TestEvents.purchase(user, "cup", T0 + 3, 1, 1, "o2"), 1, new String[] {"mug"}, ok(0.6f)));
+            decide(harness, scored(TestEvents.purchase(user, "84879", T0 + 3, 1, 1, "o2"), 1, new String[] {"22423"}, ok(0.6f)));
 
             List<PersonalizationDecision> decisions = harness.extractOutputValues();
             assertThat(decisions).extracting(PersonalizationDecision::getExperimentId).containsOnly("ranker-v2");
@@ -103,9 +103,9 @@ class ExperimentsAtRuntimeTest {
     void theFirstPurchaseCountsOnlyAfterExposureAndLaterOnesAddRevenue() throws Exception {
         String user = user(CONFIGURED, v -> v == 0, 0);
         try (var harness = harness(CONFIGURED, null)) {
-            decide(harness, scored(TestEvents.purchase(user, "mug", T0, 3, 1, "o1"), 1, new String[] {"mug"}, ok(0.6f)));
-            decide(harness, scored(TestEvents.purchase(user, "mug", T0 + 1, 3, 1, "o2"), 1, new String[] {"mug"}, ok(0.6f)));
-            decide(harness, scored(TestEvents.purchase(user, "cup", T0 + 2, 2, 1, "o3"), 1, new String[] {"mug"}, ok(0.6f)));
+            decide(harness, scored(TestEvents.purchase(user, "22423", T0, 3, 1, "o1"), 1, new String[] {"22423"}, ok(0.6f)));
+            decide(harness, scored(TestEvents.purchase(user, "22423", T0 + 1, 3, 1, "o2"), 1, new String[] {"22423"}, ok(0.6f)));
+            decide(harness, scored(TestEvents.purchase(user, "84879", T0 + 2, 2, 1, "o3"), 1, new String[] {"22423"}, ok(0.6f)));
             List<ExperimentObservation> observed = observations(harness);
             assertThat(observed).hasSize(3);
             assertThat(observed.get(0).exposure).as("the purchase that exposed the user is not an outcome").isTrue();
@@ -133,8 +133,8 @@ class ExperimentsAtRuntimeTest {
             harness.processBroadcastElement(command(ControlCommand.STOP_EXPERIMENT, null, CONFIGURED.key(), null, List.of()), T0);
             harness.processBroadcastElement(command(ControlCommand.START_EXPERIMENT, holdout, null, null, List.of()), T0);
             harness.processBroadcastElement(command(ControlCommand.START_EXPERIMENT, RANKER, null, null, List.of()), T0);
-            decide(harness, scored(TestEvents.of(EventType.VIEW, heldOut, "mug", T0), 1, new String[] {"mug"}, ok(0.6f)));
-            decide(harness, scored(TestEvents.of(EventType.VIEW, passedOn, "mug", T0), 1, new String[] {"mug"}, ok(0.6f)));
+            decide(harness, scored(TestEvents.of(EventType.VIEW, heldOut, "22423", T0), 1, new String[] {"22423"}, ok(0.6f)));
+            decide(harness, scored(TestEvents.of(EventType.VIEW, passedOn, "22423", T0), 1, new String[] {"22423"}, ok(0.6f)));
 
             List<PersonalizationDecision> decisions = harness.extractOutputValues();
             assertThat(decisions.get(0).getExperimentId()).isEqualTo("holdout-2026");
@@ -153,12 +153,12 @@ class ExperimentsAtRuntimeTest {
     void newWeightsApplyToNewUsersOnlyAndBadCommandsAreRefusedAndAudited() throws Exception {
         String treated = user(CONFIGURED, v -> v == 1, 0);
         try (var harness = harness(CONFIGURED, null)) {
-            decide(harness, scored(TestEvents.of(EventType.VIEW, treated, "mug", T0), 1, new String[] {"mug"}, ok(0.6f)));
+            decide(harness, scored(TestEvents.of(EventType.VIEW, treated, "22423", T0), 1, new String[] {"22423"}, ok(0.6f)));
             harness.processBroadcastElement(command(ControlCommand.SET_EXPERIMENT_WEIGHTS, null, CONFIGURED.key(), null,
                     List.of(1.0, 0.0)), T0 + 1);
             String newcomer = user(CONFIGURED, v -> v == 1, Integer.parseInt(treated.substring(5)) + 1);
-            decide(harness, scored(TestEvents.of(EventType.VIEW, treated, "mug", T0 + 2), 1, new String[] {"mug"}, ok(0.6f)));
-            decide(harness, scored(TestEvents.of(EventType.VIEW, newcomer, "mug", T0 + 2), 1, new String[] {"mug"}, ok(0.6f)));
+            decide(harness, scored(TestEvents.of(EventType.VIEW, treated, "22423", T0 + 2), 1, new String[] {"22423"}, ok(0.6f)));
+            decide(harness, scored(TestEvents.of(EventType.VIEW, newcomer, "22423", T0 + 2), 1, new String[] {"22423"}, ok(0.6f)));
             assertThat(harness.extractOutputValues()).extracting(PersonalizationDecision::getVariant)
                     .containsExactly("personalized", "personalized", "control");
 

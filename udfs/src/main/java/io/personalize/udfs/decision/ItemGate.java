@@ -1,0 +1,71 @@
+package io.personalize.udfs.decision;
+
+import io.personalize.udfs.catalog.ApprovedCatalog;
+import io.personalize.udfs.catalog.SafetyScreen;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What any item must pass before a user sees it: it is in the approved catalog, and its
+ * description passes the content safety screen. Without either artifact nothing passes: the policy
+ * fails closed.
+ */
+public final class ItemGate implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    private final ApprovedCatalog catalog;
+    private final SafetyScreen screen;
+    private final String unavailable;
+
+    /** {@code catalog} or {@code screen} null: unavailable, for {@code why}. */
+    public ItemGate(ApprovedCatalog catalog, SafetyScreen screen, String why) {
+        this.catalog = catalog;
+        this.screen = screen;
+        this.unavailable = catalog == null || screen == null ? why : null;
+    }
+
+    /** Null when the gate works; otherwise why nothing can be shown. */
+    public String unavailable() {
+        return unavailable;
+    }
+
+    public String catalogVersion() {
+        return catalog == null ? null : catalog.version();
+    }
+
+    public Check check() {
+        return new Check();
+    }
+
+    /** One decision's checks, counting what they held back. */
+    public final class Check {
+        private int notApproved;
+        private final List<String> unsafe = new ArrayList<>();
+
+        public boolean allows(String itemId) {
+            if (!catalog.approved(itemId)) {
+                notApproved++;
+                return false;
+            }
+            SafetyScreen.Verdict verdict = screen.screen(catalog.description(itemId));
+            if (!verdict.safe()) {
+                unsafe.add(itemId + ":" + verdict.matched());
+                return false;
+            }
+            return true;
+        }
+
+        /** Reason codes for what was held back, if anything. */
+        public List<String> reasons() {
+            List<String> reasons = new ArrayList<>(2);
+            if (notApproved > 0) {
+                reasons.add("NOT_IN_APPROVED_CATALOG(" + notApproved + " items left out)");
+            }
+            if (!unsafe.isEmpty()) {
+                reasons.add("SAFETY_SCREEN(" + String.join(", ", unsafe) + " left out)");
+            }
+            return reasons;
+        }
+    }
+}
