@@ -84,7 +84,7 @@ ensure_models
 "$SCRIPTS_DIR/kafka.sh" start
 trap cleanup EXIT INT TERM
 "$SCRIPTS_DIR/kafka.sh" create-topics user-events:4 decisions:4 experiment-assignments:4 dead-letters:1 \
-  control:1 audit:1 late-events:1 model-monitoring:1 experiment-results:1 decisions-for-review:1
+  control:1 audit:1 late-events:1 model-monitoring:1 experiment-results:1 decisions-for-review:1 decision-audit:4
 "$SCRIPTS_DIR/flink-cluster.sh" start
 
 info "submitting the job with the Flink CLI ..."

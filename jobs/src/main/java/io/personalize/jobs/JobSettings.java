@@ -137,6 +137,10 @@ public final class JobSettings {
     public static final ConfigOption<String> REVIEW_TOPIC = ConfigOptions.key("review-topic")
             .stringType().defaultValue("decisions-for-review")
             .withDescription("Output topic of personalized decisions held back for review (--decision.low-confidence REVIEW).");
+    public static final ConfigOption<String> DECISION_AUDIT_TOPIC = ConfigOptions.key("decision-audit-topic")
+            .stringType().defaultValue("decision-audit")
+            .withDescription("Output topic of DecisionAudit records: every decision's inputs, model versions and scores, "
+                    + "eligible actions, policy and reasons; none: not written.");
     public static final ConfigOption<Integer> MAX_MESSAGES_PER_DAY = ConfigOptions.key("decision.max-messages-per-day")
             .intType().defaultValue(2).withDescription("Frequency cap: messages (offers, follow-ups) per user per 24 h.");
     public static final ConfigOption<Duration> MESSAGE_COOLDOWN = ConfigOptions.key("decision.message-cooldown")
@@ -210,7 +214,7 @@ public final class JobSettings {
             SOURCE_IDLENESS, MAX_EVENT_BYTES, EVENTS_WRITER_SCHEMAS, STATE_TTL, MODEL_TIMEOUT, MODEL_CAPACITY, MODEL_REQUEST_EVENTS, MODEL_REQUEST_DELAY, MODEL_BATCH_SIZE,
             MODEL_PARALLELISM, EXPERIMENT_KEY, EXPERIMENT_VARIATIONS, EXPERIMENT_WEIGHTS, EXPERIMENT_COVERAGE,
             EXPERIMENT_HASH_VERSION, EXPERIMENT_RESULTS_TOPIC, EXPERIMENT_REPORT_INTERVAL, EXPERIMENT_SEQUENTIAL_TAU,
-            GUARDRAIL_MAX_CONVERSION_DROP, GUARDRAIL_ALPHA, GUARDRAIL_MIN_USERS, GUARDRAIL_SRM_P_VALUE, REVIEW_TOPIC,
+            GUARDRAIL_MAX_CONVERSION_DROP, GUARDRAIL_ALPHA, GUARDRAIL_MIN_USERS, GUARDRAIL_SRM_P_VALUE, REVIEW_TOPIC, DECISION_AUDIT_TOPIC,
             MAX_MESSAGES_PER_DAY, MESSAGE_COOLDOWN, SUPPRESS_AFTER_PURCHASE, SUPPRESS_AFTER_NEGATIVE_REVIEW, MIN_CONFIDENCE,
             LOW_CONFIDENCE, BANDIT_VARIANT, BANDIT_EPSILON, BANDIT_EXPLORATION, BANDIT_RIDGE, ATTRIBUTION_WINDOW,
             BANDIT_PUBLISH_INTERVAL, RETENTION_THRESHOLD, MAX_ITEMS, DELIVERY_GUARANTEE, TRANSACTIONAL_ID_PREFIX,

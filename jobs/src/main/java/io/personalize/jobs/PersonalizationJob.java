@@ -6,6 +6,7 @@ import io.personalize.schema.ControlCommand;
 import io.personalize.schema.ControlEvent;
 import io.personalize.schema.ModelMonitoring;
 import io.personalize.schema.DeadLetter;
+import io.personalize.schema.DecisionAudit;
 import io.personalize.schema.FeatureSnapshot;
 import io.personalize.schema.LateEvent;
 import io.personalize.schema.ExperimentAssignment;
@@ -93,7 +94,7 @@ public final class PersonalizationJob {
 
     /**
      * Where the job writes to. {@code features}, {@code monitoring}, {@code experimentResults},
-     * {@code jobCommands} and {@code decisionsForReview} may be null (not written). {@code jobCommands}
+     * {@code jobCommands}, {@code decisionsForReview} and {@code decisionAudit} may be null (not written). {@code jobCommands}
      * carries what the job tells itself (guardrail stops, the bandit's shared statistics); they reach
      * the decisions only through the control topic the job reads, so it should write there.
      */
@@ -101,12 +102,12 @@ public final class PersonalizationJob {
             Sink<DeadLetter> deadLetters, Sink<AuditRecord> audit, Sink<LateEvent> lateEvents,
             Sink<FeatureSnapshot> features, Sink<ModelMonitoring> monitoring,
             Sink<ExperimentResult> experimentResults, Sink<ControlEvent> jobCommands,
-            Sink<PersonalizationDecision> decisionsForReview) {
+            Sink<PersonalizationDecision> decisionsForReview, Sink<DecisionAudit> decisionAudit) {
         /** The sinks a run without experiment outputs needs (backtests, benchmarks). */
         public Sinks(Sink<PersonalizationDecision> decisions, Sink<ExperimentAssignment> assignments,
                 Sink<DeadLetter> deadLetters, Sink<AuditRecord> audit, Sink<LateEvent> lateEvents,
                 Sink<FeatureSnapshot> features, Sink<ModelMonitoring> monitoring) {
-            this(decisions, assignments, deadLetters, audit, lateEvents, features, monitoring, null, null, null);
+            this(decisions, assignments, deadLetters, audit, lateEvents, features, monitoring, null, null, null, null);
         }
     }
 
@@ -166,7 +167,10 @@ public final class PersonalizationJob {
                         : kafkaSink(settings, settings.get(JobSettings.CONTROL_TOPIC), ControlEvent.class,
                                 AvroKafkaSerializer.utf8(PersonalizationJob::commandKey), "job-commands"),
                 kafkaSink(settings, settings.get(JobSettings.REVIEW_TOPIC), PersonalizationDecision.class,
-                        AvroKafkaSerializer.utf8(PersonalizationDecision::getUserId), "decisions-for-review"));
+                        AvroKafkaSerializer.utf8(PersonalizationDecision::getUserId), "decisions-for-review"),
+                settings.get(JobSettings.DECISION_AUDIT_TOPIC).equals("none") ? null
+                        : kafkaSink(settings, settings.get(JobSettings.DECISION_AUDIT_TOPIC), DecisionAudit.class,
+                                AvroKafkaSerializer.utf8(DecisionAudit::getUserId), "decision-audit"));
     }
 
     /** Guardrail stops are keyed by experiment, bandit updates by the learner. */
@@ -285,6 +289,10 @@ public final class PersonalizationJob {
         if (sinks.jobCommands() != null) {
             analysed.getSideOutput(AnalyzeExperiments.GUARDRAIL_COMMANDS).union(banditUpdates)
                     .sinkTo(sinks.jobCommands()).uid("job-commands-sink").name("job-commands-sink");
+        }
+        if (sinks.decisionAudit() != null) {
+            decided.getSideOutput(DecideAndAssign.DECISION_AUDIT).sinkTo(sinks.decisionAudit())
+                    .uid("decision-audit-sink").name("decision-audit-sink");
         }
         if (sinks.decisionsForReview() != null) {
             decided.getSideOutput(DecideAndAssign.FOR_REVIEW).sinkTo(sinks.decisionsForReview())

@@ -113,7 +113,7 @@ public final class ClosedLoopSimulation implements Callable<Integer> {
 
     private static List<String> topics() {
         return List.of("user-events", "decisions", "experiment-assignments", "dead-letters", "control", "audit",
-                "late-events", "model-monitoring", "experiment-results", "decisions-for-review");
+                "late-events", "model-monitoring", "experiment-results", "decisions-for-review", "decision-audit");
     }
 
     public static Outcome run(String bootstrap, Path models, String prefix, int users, int visits, boolean broken,

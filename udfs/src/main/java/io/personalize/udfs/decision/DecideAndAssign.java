@@ -3,6 +3,7 @@ package io.personalize.udfs.decision;
 import io.personalize.schema.Action;
 import io.personalize.schema.ControlCommand;
 import io.personalize.schema.ControlEvent;
+import io.personalize.schema.DecisionAudit;
 import io.personalize.schema.EventType;
 import io.personalize.schema.ExperimentAssignment;
 import io.personalize.schema.ModelScore;
@@ -69,6 +70,7 @@ public class DecideAndAssign
             new OutputTag<>("experiment-observations") {};
     public static final OutputTag<BanditFeedback> BANDIT_FEEDBACK = new OutputTag<>("bandit-feedback") {};
     public static final OutputTag<PersonalizationDecision> FOR_REVIEW = new OutputTag<>("decisions-for-review") {};
+    public static final OutputTag<DecisionAudit> DECISION_AUDIT = new OutputTag<>("decision-audit") {};
     public static final MapStateDescriptor<String, LiveExperiment> EXPERIMENTS =
             new MapStateDescriptor<>("experiments", Types.STRING, TypeInformation.of(LiveExperiment.class));
     public static final MapStateDescriptor<String, BanditStatistics> BANDIT =
@@ -249,7 +251,9 @@ public class DecideAndAssign
         if (outcome.forReview != null) {
             ctx.output(FOR_REVIEW, decision(uuid("review/" + event.getEventId()), scored, outcome.forReview, placement));
         }
-        out.collect(decision(decisionId, scored, outcome, placement));
+        PersonalizationDecision decision = decision(decisionId, scored, outcome, placement);
+        ctx.output(DECISION_AUDIT, DecisionAudits.of(decision, scored, outcome));
+        out.collect(decision);
     }
 
     private PersonalizationDecision decision(String decisionId, ScoredEvent scored, DecisionPolicy.Outcome outcome,

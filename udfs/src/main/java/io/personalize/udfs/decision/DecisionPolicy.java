@@ -121,6 +121,7 @@ public final class DecisionPolicy implements Serializable {
         boolean negativeReview = sentiment != null && sentiment.isOk() && sentiment.score < NEGATIVE_SENTIMENT_THRESHOLD;
         out.negativeReview = negativeReview;
         boolean[] eligible = eligibleActions(in, history, now, !items.isEmpty(), out.reasons);
+        out.eligible = eligible;
         Outcome chosen = treatment == Treatment.BANDIT
                 ? byBandit(scored, eligible, bandit, draw, items, out)
                 : byRules(scored, p, sentiment, negativeReview, eligible, items, out);
@@ -323,6 +324,8 @@ public final class DecisionPolicy implements Serializable {
         /** The bandit's context when it chose, for its reward later; null otherwise. */
         public double[] banditContext;
         public boolean negativeReview;
+        /** What policy allowed (by action ordinal); null when the default was decided before any rule. */
+        public boolean[] eligible;
         /** The approved catalog every item was checked against. */
         public String catalogVersion;
         /** The personalized decision held back for review, when the confidence rule sent it there. */

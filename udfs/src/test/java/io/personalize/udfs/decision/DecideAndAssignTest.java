@@ -122,6 +122,20 @@ class DecideAndAssignTest {
             assertThat(first.getModelScores()).extracting(m -> m.getModel()).containsExactly("propensity", "popularity");
             assertThat(first.getDecisionId()).isEqualTo(DecideAndAssign.uuid("decision/" + first.getTriggerEventId()));
 
+            io.personalize.schema.DecisionAudit audit = harness.getSideOutput(DecideAndAssign.DECISION_AUDIT).peek().getValue();
+            assertThat(audit.getDecisionId()).isEqualTo(first.getDecisionId());
+            assertThat(audit.getFeatures()).hasSize(FeatureVector.SIZE).containsKey("hours_since_last_purchase");
+            assertThat(audit.getModels()).singleElement().satisfies(m -> {
+                assertThat(m.getModel()).isEqualTo("propensity");
+                assertThat(m.getVersion()).isEqualTo("v1");
+                assertThat(m.getScore()).isCloseTo(0.8, org.assertj.core.data.Offset.offset(1e-6));
+            });
+            assertThat(audit.getPolicy()).isEqualTo("RULES");
+            assertThat(audit.getEligibleActions()).containsExactly("SHOW_RECOMMENDATIONS", "NO_ACTION");
+            assertThat(audit.getReasons()).isEqualTo(first.getReasons());
+            assertThat(audit.getItems()).hasSize(20);
+            assertThat(harness.getSideOutput(DecideAndAssign.DECISION_AUDIT)).as("one per decision").hasSize(2);
+
             List<ExperimentAssignment> exposures = harness.getSideOutput(DecideAndAssign.ASSIGNMENTS).stream()
                     .map(StreamRecord::getValue).toList();
             assertThat(exposures).hasSize(1);
