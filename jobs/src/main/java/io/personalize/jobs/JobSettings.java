@@ -1,5 +1,6 @@
 package io.personalize.jobs;
 
+import io.personalize.schema.Action;
 import io.personalize.udfs.bandit.LinearBandit;
 import io.personalize.udfs.decision.PolicyRules;
 import io.personalize.udfs.experiment.AnalysisSettings;
@@ -141,6 +142,9 @@ public final class JobSettings {
             .stringType().defaultValue("decision-audit")
             .withDescription("Output topic of DecisionAudit records: every decision's inputs, model versions and scores, "
                     + "eligible actions, policy and reasons; none: not written.");
+    public static final ConfigOption<List<Action>> ACTIONS = ConfigOptions.key("decision.actions")
+            .enumType(Action.class).asList().defaultValues(Action.values())
+            .withDescription("Actions personalized decisions may take (NO_ACTION always may).");
     public static final ConfigOption<Integer> MAX_MESSAGES_PER_DAY = ConfigOptions.key("decision.max-messages-per-day")
             .intType().defaultValue(2).withDescription("Frequency cap: messages (offers, follow-ups) per user per 24 h.");
     public static final ConfigOption<Duration> MESSAGE_COOLDOWN = ConfigOptions.key("decision.message-cooldown")
@@ -214,7 +218,7 @@ public final class JobSettings {
             SOURCE_IDLENESS, MAX_EVENT_BYTES, EVENTS_WRITER_SCHEMAS, STATE_TTL, MODEL_TIMEOUT, MODEL_CAPACITY, MODEL_REQUEST_EVENTS, MODEL_REQUEST_DELAY, MODEL_BATCH_SIZE,
             MODEL_PARALLELISM, EXPERIMENT_KEY, EXPERIMENT_VARIATIONS, EXPERIMENT_WEIGHTS, EXPERIMENT_COVERAGE,
             EXPERIMENT_HASH_VERSION, EXPERIMENT_RESULTS_TOPIC, EXPERIMENT_REPORT_INTERVAL, EXPERIMENT_SEQUENTIAL_TAU,
-            GUARDRAIL_MAX_CONVERSION_DROP, GUARDRAIL_ALPHA, GUARDRAIL_MIN_USERS, GUARDRAIL_SRM_P_VALUE, REVIEW_TOPIC, DECISION_AUDIT_TOPIC,
+            GUARDRAIL_MAX_CONVERSION_DROP, GUARDRAIL_ALPHA, GUARDRAIL_MIN_USERS, GUARDRAIL_SRM_P_VALUE, REVIEW_TOPIC, DECISION_AUDIT_TOPIC, ACTIONS,
             MAX_MESSAGES_PER_DAY, MESSAGE_COOLDOWN, SUPPRESS_AFTER_PURCHASE, SUPPRESS_AFTER_NEGATIVE_REVIEW, MIN_CONFIDENCE,
             LOW_CONFIDENCE, BANDIT_VARIANT, BANDIT_EPSILON, BANDIT_EXPLORATION, BANDIT_RIDGE, ATTRIBUTION_WINDOW,
             BANDIT_PUBLISH_INTERVAL, RETENTION_THRESHOLD, MAX_ITEMS, DELIVERY_GUARANTEE, TRANSACTIONAL_ID_PREFIX,
@@ -358,7 +362,7 @@ public final class JobSettings {
     }
 
     public PolicyRules policyRules() {
-        return new PolicyRules(config.get(MAX_MESSAGES_PER_DAY), config.get(MESSAGE_COOLDOWN),
+        return new PolicyRules(java.util.EnumSet.copyOf(config.get(ACTIONS)), config.get(MAX_MESSAGES_PER_DAY), config.get(MESSAGE_COOLDOWN),
                 config.get(SUPPRESS_AFTER_PURCHASE), config.get(SUPPRESS_AFTER_NEGATIVE_REVIEW),
                 config.get(MIN_CONFIDENCE), config.get(LOW_CONFIDENCE), config.get(BANDIT_VARIANT),
                 new LinearBandit.Settings(config.get(BANDIT_RIDGE), config.get(BANDIT_EXPLORATION),

@@ -164,6 +164,10 @@ public final class DecisionPolicy implements Serializable {
             }
         }
         out.reasons.add(String.format(Locale.ROOT, "PURCHASE_PROPENSITY(p=%.3f)", p));
+        if (!rules.actions().contains(Action.SHOW_RECOMMENDATIONS)) {
+            out.reasons.add("ACTION_DISABLED(SHOW_RECOMMENDATIONS)");
+            return withItems(out, Action.NO_ACTION, List.of());
+        }
         out.confidence = Math.max(p, 1 - p);
         out.drivingModel = PROPENSITY_MODEL;
         return withItems(out, Action.SHOW_RECOMMENDATIONS, items);
@@ -212,6 +216,9 @@ public final class DecisionPolicy implements Serializable {
             }
             eligible[Action.SEND_RETENTION_OFFER.ordinal()] = allowed
                     && messageAllowed(Action.SEND_RETENTION_OFFER, history, now, reasons);
+        }
+        for (Action action : Action.values()) {
+            eligible[action.ordinal()] &= rules.actions().contains(action);
         }
         return eligible;
     }

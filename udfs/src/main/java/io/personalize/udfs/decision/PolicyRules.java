@@ -5,12 +5,12 @@ import java.io.Serializable;
 import java.time.Duration;
 
 /**
- * The policy's configurable rules: the frequency cap and cool-down of messages, suppression after
+ * The policy's configurable rules: the actions it may take (NO_ACTION always), the frequency cap and cool-down of messages, suppression after
  * a purchase or a negative review, the confidence below which a personalized decision is not sent
  * as is, and the bandit (which variant it decides for, its exploration, the attribution window of
  * its rewards).
  */
-public record PolicyRules(int maxMessagesPerDay, Duration messageCooldown, Duration suppressAfterPurchase,
+public record PolicyRules(java.util.Set<io.personalize.schema.Action> actions, int maxMessagesPerDay, Duration messageCooldown, Duration suppressAfterPurchase,
         Duration suppressAfterNegativeReview, double minConfidence, LowConfidence lowConfidence, String banditVariant,
         LinearBandit.Settings bandit, Duration attributionWindow) implements Serializable {
 
@@ -23,6 +23,9 @@ public record PolicyRules(int maxMessagesPerDay, Duration messageCooldown, Durat
     }
 
     public PolicyRules {
+        actions = actions.isEmpty() ? java.util.EnumSet.noneOf(io.personalize.schema.Action.class)
+                : java.util.EnumSet.copyOf(actions);
+        actions.add(io.personalize.schema.Action.NO_ACTION); // doing nothing is always allowed
         if (maxMessagesPerDay < 0) {
             throw new IllegalArgumentException("max messages per day must be >= 0, got " + maxMessagesPerDay);
         }
@@ -38,7 +41,7 @@ public record PolicyRules(int maxMessagesPerDay, Duration messageCooldown, Durat
     }
 
     public static PolicyRules defaults() {
-        return new PolicyRules(2, Duration.ofDays(3), Duration.ofDays(7), Duration.ofDays(14), 0.0,
+        return new PolicyRules(java.util.EnumSet.allOf(io.personalize.schema.Action.class), 2, Duration.ofDays(3), Duration.ofDays(7), Duration.ofDays(14), 0.0,
                 LowConfidence.DEFAULT, "bandit", new LinearBandit.Settings(1.0, 0.5, 0.1), Duration.ofHours(1));
     }
 }

@@ -56,7 +56,7 @@ class BanditInTheStreamTest {
 
     @Test
     void theBanditLearnsWhichActionPaysFromItsOwnDecisionsFeedback() throws Exception {
-        DecisionPolicy policy = new DecisionPolicy(0.2, 2, 20, new PolicyRules(1_000, Duration.ZERO, Duration.ZERO,
+        DecisionPolicy policy = new DecisionPolicy(0.2, 2, 20, new PolicyRules(java.util.EnumSet.allOf(Action.class), 1_000, Duration.ZERO, Duration.ZERO,
                 Duration.ZERO, 0, PolicyRules.LowConfidence.DEFAULT, "bandit", new LinearBandit.Settings(1, 0.5, 0.1),
                 Duration.ofHours(1)));
         SplittableRandom random = new SplittableRandom(2026);

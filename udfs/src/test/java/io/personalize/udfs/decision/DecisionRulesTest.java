@@ -37,7 +37,7 @@ class DecisionRulesTest {
     private static final long HOUR = 3_600_000L;
 
     private static DecisionPolicy policy(int maxMessagesPerDay, double minConfidence, PolicyRules.LowConfidence low) {
-        return new DecisionPolicy(0.2, 2, 20, new PolicyRules(maxMessagesPerDay, Duration.ofDays(3), Duration.ofDays(7),
+        return new DecisionPolicy(0.2, 2, 20, new PolicyRules(java.util.EnumSet.allOf(Action.class), maxMessagesPerDay, Duration.ofDays(3), Duration.ofDays(7),
                 Duration.ofDays(14), minConfidence, low, "bandit", new LinearBandit.Settings(1, 0.5, 0.1),
                 Duration.ofHours(1)));
     }
@@ -192,6 +192,21 @@ class DecisionRulesTest {
             for (Path f : files.toList()) {
                 Files.copy(f, to.resolve(from.relativize(f).toString()));
             }
+        }
+    }
+
+    @Test
+    void actionsTheOperatorTurnedOffAreNeverTaken() throws Exception {
+        PolicyRules noMessages = new PolicyRules(java.util.EnumSet.of(Action.SHOW_RECOMMENDATIONS), 2,
+                Duration.ofDays(3), Duration.ofDays(7), Duration.ofDays(14), 0, PolicyRules.LowConfidence.DEFAULT,
+                "bandit", new LinearBandit.Settings(1, 0.5, 0.1), Duration.ofHours(1));
+        try (var harness = harness(ALL_TREATED, new DecisionPolicy(0.2, 2, 20, noMessages), null)) {
+            decide(harness, browsing("joe", T0));
+            decide(harness, negativeReview("joe", T0 + 1));
+            assertThat(harness.extractOutputValues()).extracting(PersonalizationDecision::getAction)
+                    .containsOnly(Action.SHOW_RECOMMENDATIONS);
+            assertThat(harness.getSideOutput(DecideAndAssign.DECISION_AUDIT)).extracting(r -> r.getValue().getEligibleActions())
+                    .allSatisfy(eligible -> assertThat(eligible).containsExactly("SHOW_RECOMMENDATIONS", "NO_ACTION"));
         }
     }
 
