@@ -4,7 +4,9 @@ import io.personalize.udfs.catalog.ApprovedCatalog;
 import io.personalize.udfs.catalog.SafetyScreen;
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What any item must pass before a user sees it: it is in the approved catalog, and its
@@ -17,6 +19,8 @@ public final class ItemGate implements Serializable {
     private final ApprovedCatalog catalog;
     private final SafetyScreen screen;
     private final String unavailable;
+    /** The screen's verdict per catalog item, once asked: the matched term, or "" when safe. */
+    private transient Map<String, String> verdicts;
 
     /** {@code catalog} or {@code screen} null: unavailable, for {@code why}. */
     public ItemGate(ApprovedCatalog catalog, SafetyScreen screen, String why) {
@@ -48,9 +52,16 @@ public final class ItemGate implements Serializable {
                 notApproved++;
                 return false;
             }
-            SafetyScreen.Verdict verdict = screen.screen(catalog.description(itemId));
-            if (!verdict.safe()) {
-                unsafe.add(itemId + ":" + verdict.matched());
+            if (verdicts == null) {
+                verdicts = new HashMap<>();
+            }
+            // descriptions never change within a catalog version: screen each item once, not per decision
+            String matched = verdicts.computeIfAbsent(itemId, id -> {
+                SafetyScreen.Verdict verdict = screen.screen(catalog.description(id));
+                return verdict.safe() ? "" : verdict.matched();
+            });
+            if (!matched.isEmpty()) {
+                unsafe.add(itemId + ":" + matched);
                 return false;
             }
             return true;
