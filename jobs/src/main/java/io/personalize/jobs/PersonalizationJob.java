@@ -2,7 +2,6 @@ package io.personalize.jobs;
 
 import io.personalize.schema.Action;
 import io.personalize.schema.AuditRecord;
-import io.personalize.schema.ControlCommand;
 import io.personalize.schema.ControlEvent;
 import io.personalize.schema.ModelMonitoring;
 import io.personalize.schema.DeadLetter;
@@ -24,7 +23,6 @@ import io.personalize.udfs.model.DeployModels;
 import io.personalize.udfs.decision.DecideAndAssign;
 import io.personalize.udfs.decision.DecisionInput;
 import io.personalize.udfs.experiment.AnalyzeExperiments;
-import io.personalize.udfs.experiment.ExperimentCommands;
 import io.personalize.udfs.decision.DecisionPolicy;
 import io.personalize.udfs.features.FeatureSnapshots;
 import io.personalize.udfs.features.FeaturizedEvent;
@@ -229,8 +227,7 @@ public final class PersonalizationJob {
         DataStream<ControlEvent> modelCommands = control
                 .filter(DeployModels::isModelCommand).uid("model-commands").name("model-commands");
         DataStream<ControlEvent> decisionCommands = control
-                .filter(c -> ExperimentCommands.isExperimentCommand(c) || c.getCommand() == ControlCommand.BANDIT_UPDATE)
-                .uid("experiment-commands").name("experiment-and-bandit-commands");
+                .filter(DecideAndAssign::isDecisionCommand).uid("decision-commands").name("decision-commands");
 
         SingleOutputStreamOperator<FeaturizedEvent> featurized = valid
                 .keyBy(UserEvent::getUserId)

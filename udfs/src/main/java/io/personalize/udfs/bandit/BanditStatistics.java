@@ -71,6 +71,15 @@ public class BanditStatistics {
         }
     }
 
+    /** Rewards learned so far, over every action. */
+    public long rounds() {
+        long n = 0;
+        for (long c : counts) {
+            n += c;
+        }
+        return n;
+    }
+
     public BanditStatistics copy() {
         BanditStatistics copy = new BanditStatistics();
         copy.actions = actions;

@@ -63,17 +63,16 @@ public class LearnBandit extends KeyedProcessFunction<String, BanditFeedback, Co
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<ControlEvent> out) throws Exception {
         nextPublishAt.clear();
         BanditStatistics s = statistics.value();
-        long rounds = Arrays.stream(s.counts).sum();
         out.collect(ControlEvent.newBuilder()
-                .setRequestId("bandit-update/" + rounds)
+                .setRequestId("bandit-update/" + s.rounds())
                 .setCommand(ControlCommand.BANDIT_UPDATE)
-                .setBanditStatistics(toRecord(s, rounds))
+                .setBanditStatistics(toRecord(s))
                 .setRequestedBy("learner:learn-bandit")
                 .setRequestedAt(timestamp)
                 .build());
     }
 
-    public static BanditParameters toRecord(BanditStatistics s, long rounds) {
+    public static BanditParameters toRecord(BanditStatistics s) {
         return BanditParameters.newBuilder()
                 .setActions(s.actions)
                 .setDimension(s.dimension)
@@ -81,7 +80,7 @@ public class LearnBandit extends KeyedProcessFunction<String, BanditFeedback, Co
                 .setRewardWeightedContexts(Arrays.stream(s.rewardWeightedContexts).boxed().toList())
                 .setCounts(Arrays.stream(s.counts).boxed().toList())
                 .setRewardSums(Arrays.stream(s.rewardSums).boxed().toList())
-                .setRounds(rounds)
+                .setRounds(s.rounds())
                 .build();
     }
 

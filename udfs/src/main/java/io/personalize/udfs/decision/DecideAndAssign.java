@@ -155,17 +155,23 @@ public class DecideAndAssign
         return new ItemGate(catalog, screen, why.toString());
     }
 
+    /** The commands this operator's broadcast input takes: experiment commands and the bandit's updates. */
+    public static boolean isDecisionCommand(ControlEvent control) {
+        return control.getCommand() == ControlCommand.BANDIT_UPDATE || ExperimentCommands.isExperimentCommand(control);
+    }
+
     @Override
     public void processBroadcastElement(ControlEvent control, Context ctx, Collector<PersonalizationDecision> out)
             throws Exception {
         if (control.getCommand() == ControlCommand.BANDIT_UPDATE && control.getBanditStatistics() != null) {
             try {
                 BanditStatistics update = LearnBandit.fromRecord(control.getBanditStatistics());
-                new LinearBandit(update, policy.rules().bandit()); // refuses statistics of the wrong shape
+                LinearBandit fitted = new LinearBandit(update, policy.rules().bandit()); // refuses a wrong shape
                 BanditStatistics held = ctx.getBroadcastState(BANDIT).get(BANDIT_KEY);
-                if (held == null || rounds(update) > rounds(held)) { // a replayed older update changes nothing
+                if (held == null || update.rounds() > held.rounds()) { // a replayed older update changes nothing
                     ctx.getBroadcastState(BANDIT).put(BANDIT_KEY, update);
-                    banditRead = false;
+                    bandit = fitted;
+                    banditRead = true;
                 }
             } catch (IllegalArgumentException e) {
                 LOG.warn("BANDIT_UPDATE {} refused: {}", control.getRequestId(), e.getMessage());
@@ -290,8 +296,7 @@ public class DecideAndAssign
             return;
         }
         boolean feedback = event.getEventType() == EventType.CLICK || event.getEventType() == EventType.PURCHASE;
-        long windowEnd = h.pendingAt + policy.rules().attributionWindow().toMillis();
-        if (feedback && event.getEventTime() >= h.pendingAt && event.getEventTime() <= windowEnd) {
+        if (feedback && event.getEventTime() >= h.pendingAt && event.getEventTime() <= attributionEnd(h)) {
             closePending(h, 1, ctx);
         }
     }
@@ -299,7 +304,7 @@ public class DecideAndAssign
     private void closePending(DecisionHistory h, double reward, ReadOnlyContext ctx) {
         ctx.output(BANDIT_FEEDBACK, new BanditFeedback(h.pendingDecisionId, h.pendingAction, h.pendingProbability,
                 h.pendingContext, reward));
-        ctx.timerService().deleteEventTimeTimer(h.pendingAt + policy.rules().attributionWindow().toMillis());
+        ctx.timerService().deleteEventTimeTimer(attributionEnd(h));
         banditRewards.inc();
         h.clearPending();
     }
@@ -321,15 +326,19 @@ public class DecideAndAssign
             h.pendingContext = outcome.banditContext;
             h.pendingAt = now;
             h.pendingDecisionId = decisionId;
-            ctx.timerService().registerEventTimeTimer(now + policy.rules().attributionWindow().toMillis());
+            ctx.timerService().registerEventTimeTimer(attributionEnd(h));
         }
+    }
+
+    /** When the pending bandit decision's attribution window closes (event time). */
+    private long attributionEnd(DecisionHistory h) {
+        return h.pendingAt + policy.rules().attributionWindow().toMillis();
     }
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<PersonalizationDecision> out) throws Exception {
         DecisionHistory h = history.value();
-        if (h != null && h.hasPending()
-                && h.pendingAt + policy.rules().attributionWindow().toMillis() <= timestamp) {
+        if (h != null && h.hasPending() && attributionEnd(h) <= timestamp) {
             closePending(h, 0, ctx);
             history.update(h);
         }
@@ -339,14 +348,6 @@ public class DecideAndAssign
     static double uniform(String decisionId) {
         long h = MurmurHash3.hash128x64(decisionId.getBytes(StandardCharsets.UTF_8))[0];
         return (h >>> 11) * 0x1.0p-53;
-    }
-
-    private static long rounds(BanditStatistics s) {
-        long n = 0;
-        for (long c : s.counts) {
-            n += c;
-        }
-        return n;
     }
 
     /** The experiment and variation that govern this user's decision (none: control's behaviour, like GrowthBook). */
@@ -435,7 +436,7 @@ public class DecideAndAssign
         }
         DecisionHistory h = history.value();
         if (h != null && h.hasPending()) {
-            ctx.timerService().deleteEventTimeTimer(h.pendingAt + policy.rules().attributionWindow().toMillis());
+            ctx.timerService().deleteEventTimeTimer(attributionEnd(h));
         }
         boolean held = !memberships.isEmpty() || h != null;
         memberships.clear();
