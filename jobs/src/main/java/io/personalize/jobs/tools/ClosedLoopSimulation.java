@@ -78,7 +78,15 @@ public final class ClosedLoopSimulation implements Callable<Integer> {
 
     /** What the simulator knows, and what the job measured. */
     public record Outcome(ExperimentResult measured, Map<String, Double> expectedConversionRate,
-            Map<String, Long> simulatedUsers, List<AuditRecord> audit, List<PersonalizationDecision> decisions) {}
+            List<AuditRecord> audit, List<PersonalizationDecision> decisions) {}
+
+    /** The topics of a run, by the job option that names each. */
+    private static final Map<String, String> TOPICS = Map.ofEntries(Map.entry("events-topic", "user-events"),
+            Map.entry("decisions-topic", "decisions"), Map.entry("assignments-topic", "experiment-assignments"),
+            Map.entry("dead-letter-topic", "dead-letters"), Map.entry("control-topic", "control"),
+            Map.entry("audit-topic", "audit"), Map.entry("late-events-topic", "late-events"),
+            Map.entry("monitoring-topic", "model-monitoring"), Map.entry("experiment-results-topic", "experiment-results"),
+            Map.entry("review-topic", "decisions-for-review"), Map.entry("decision-audit-topic", "decision-audit"));
 
     @Override
     public Integer call() throws Exception {
@@ -94,12 +102,7 @@ public final class ClosedLoopSimulation implements Callable<Integer> {
 
     public static Map<String, String> jobOptions(String bootstrap, Path models, String prefix, boolean broken) {
         Map<String, String> values = new HashMap<>();
-        for (String topic : topics()) {
-            values.put(topic.equals("user-events") ? "events-topic" : topic.equals("dead-letters") ? "dead-letter-topic"
-                    : topic.equals("experiment-assignments") ? "assignments-topic"
-                    : topic.equals("model-monitoring") ? "monitoring-topic"
-                    : topic.equals("decisions-for-review") ? "review-topic" : topic + "-topic", prefix + topic);
-        }
+        TOPICS.forEach((option, topic) -> values.put(option, prefix + topic));
         values.put("bootstrap-servers", bootstrap);
         values.put("models-dir", models.toString());
         values.put("group-id", prefix + "personalize");
@@ -111,15 +114,10 @@ public final class ClosedLoopSimulation implements Callable<Integer> {
         return values;
     }
 
-    private static List<String> topics() {
-        return List.of("user-events", "decisions", "experiment-assignments", "dead-letters", "control", "audit",
-                "late-events", "model-monitoring", "experiment-results", "decisions-for-review", "decision-audit");
-    }
-
     public static Outcome run(String bootstrap, Path models, String prefix, int users, int visits, boolean broken,
             long seed, Configuration cluster) throws Exception {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-            admin.createTopics(topics().stream().map(t -> new NewTopic(prefix + t, 2, (short) 1)).toList()).all().get();
+            admin.createTopics(TOPICS.values().stream().map(t -> new NewTopic(prefix + t, 2, (short) 1)).toList()).all().get();
         }
         JobSettings settings = JobSettings.fromMap(jobOptions(bootstrap, models, prefix, broken));
         Configuration config = PersonalizationJob.environmentConfig(settings);
@@ -148,8 +146,7 @@ public final class ClosedLoopSimulation implements Callable<Integer> {
                 measured = latest;
             }
             List<AuditRecord> audit = simulator.readAll(prefix + "audit", AuditRecord.getDecoder()::decode);
-            return new Outcome(measured, simulator.expectedConversionRates(), simulator.usersByVariant(), audit,
-                    simulator.decisions);
+            return new Outcome(measured, simulator.expectedConversionRates(), audit, simulator.decisions);
         } finally {
             job.cancel().get();
         }
@@ -298,10 +295,6 @@ public final class ClosedLoopSimulation implements Callable<Integer> {
             Map<String, Double> rates = new TreeMap<>();
             sums.forEach((variant, s) -> rates.put(variant, s[0] / s[1]));
             return rates;
-        }
-
-        Map<String, Long> usersByVariant() {
-            return variantOf.values().stream().collect(Collectors.groupingBy(v -> v, TreeMap::new, Collectors.counting()));
         }
 
         private UserEvent event(String user, EventType type, String item, Double price, long time) {

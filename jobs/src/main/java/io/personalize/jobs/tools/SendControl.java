@@ -111,7 +111,7 @@ public final class SendControl implements Callable<Integer> {
                     control.setExperiment(definition.build());
                 }
                 case SET_EXPERIMENT_WEIGHTS -> {
-                    require(weights == null ? null : weights.toString(), "--weights");
+                    require(weights, "--weights");
                     control.setExperimentKey(experiment).setWeights(weights);
                 }
                 case STOP_VARIANT -> {
@@ -158,8 +158,8 @@ public final class SendControl implements Callable<Integer> {
         return 0;
     }
 
-    private void require(String value, String option) {
-        if (value == null || value.isBlank()) {
+    private void require(Object value, String option) {
+        if (value == null || value.toString().isBlank()) {
             throw new CommandLine.ParameterException(new CommandLine(this), option + " is required for " + command);
         }
     }
