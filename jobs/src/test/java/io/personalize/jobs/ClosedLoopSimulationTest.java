@@ -8,7 +8,6 @@ import io.personalize.schema.PersonalizationDecision;
 import io.personalize.schema.UserEvent;
 import io.personalize.schema.VariantResult;
 import io.personalize.udfs.experiment.AnalyzeExperiments;
-import io.personalize.udfs.model.ModelRegistry;
 import io.personalize.udfs.training.DefaultModelTrainer;
 import io.personalize.udfs.training.OnlineRetailEvents;
 import java.nio.file.Path;
@@ -40,9 +39,7 @@ class ClosedLoopSimulationTest {
         long cut = Instant.parse("2011-09-01T00:00:00Z").toEpochMilli();
         Path models = temp.resolve("models");
         DefaultModelTrainer trainer = new DefaultModelTrainer("online_retail.csv.gz", 30, 20, 100);
-        trainer.trainPropensity(new ModelRegistry(models), "v1", all, cut);
-        trainer.publishPopularity(new ModelRegistry(models), "v1", all, cut);
-        PersonalizationJobTest.publishCatalogAndSafetyScreen(models, "v1");
+        PersonalizationJobTest.trainServingRegistry(models, "v1", trainer, all, cut);
 
         ClosedLoopSimulation.Outcome outcome;
         try (EmbeddedKafka kafka = new EmbeddedKafka()) {

@@ -59,9 +59,7 @@ class ModelHotSwapTest {
         long cut = Instant.parse("2011-09-01T00:00:00Z").toEpochMilli();
         Path models = temp.resolve("models");
         DefaultModelTrainer trainer = new DefaultModelTrainer("online_retail.csv.gz", 30, 20, 50);
-        trainer.trainPropensity(new ModelRegistry(models), "v1", all, cut);
-        trainer.publishPopularity(new ModelRegistry(models), "v1", all, cut);
-        PersonalizationJobTest.publishCatalogAndSafetyScreen(models, "v1");
+        PersonalizationJobTest.trainServingRegistry(models, "v1", trainer, all, cut);
         Path candidates = temp.resolve("candidates");
         new DefaultModelTrainer("online_retail.csv.gz", 14, 20, 50).trainPropensity(new ModelRegistry(candidates), "v2",
                 all, cut);

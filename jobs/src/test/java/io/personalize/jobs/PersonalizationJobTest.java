@@ -51,9 +51,16 @@ class PersonalizationJobTest {
     @RegisterExtension
     static final MiniClusterExtension FLINK = rocksDbMiniCluster();
 
-    /** The approved catalog of Online Retail and the shipped safety screen: without them decisions fail closed. */
-    static void publishCatalogAndSafetyScreen(Path models, String version) throws Exception {
+    /**
+     * The registry the end-to-end tests serve from: propensity and popularity trained before the cut,
+     * the approved catalog of Online Retail and the shipped safety screen (without those two every
+     * decision fails closed). The other models are absent, so their scorers answer UNAVAILABLE.
+     */
+    static void trainServingRegistry(Path models, String version, DefaultModelTrainer trainer, List<UserEvent> all,
+            long cut) throws Exception {
         ModelRegistry registry = new ModelRegistry(models);
+        trainer.trainPropensity(registry, version, all, cut);
+        trainer.publishPopularity(registry, version, all, cut);
         io.personalize.udfs.catalog.CatalogBuilder.publish(registry, version, "online_retail.csv.gz",
                 io.personalize.udfs.catalog.CatalogBuilder.read(OnlineRetailEvents.defaultFile()).build());
         io.personalize.udfs.catalog.SafetyScreen.publish(registry, version,
@@ -98,9 +105,7 @@ class PersonalizationJobTest {
             Path dir = temp.resolve("models");
             DefaultModelTrainer trainer = new DefaultModelTrainer("online_retail.csv.gz", 30, 40, 100);
             long cut = Instant.parse("2011-09-01T00:00:00Z").toEpochMilli();
-            trainer.trainPropensity(new ModelRegistry(dir), "it-1", all, cut);
-            trainer.publishPopularity(new ModelRegistry(dir), "it-1", all, cut);
-            publishCatalogAndSafetyScreen(dir, "it-1");
+            trainServingRegistry(dir, "it-1", trainer, all, cut);
             models = dir;
         }
     }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.personalize.jobs.tools.EventReplayer;
 import io.personalize.schema.UserEvent;
-import io.personalize.udfs.model.ModelRegistry;
 import io.personalize.udfs.training.DefaultModelTrainer;
 import io.personalize.udfs.training.OnlineRetailEvents;
 import java.net.URI;
@@ -56,9 +55,7 @@ class PrometheusMetricsTest {
         Path models = temp.resolve("models");
         DefaultModelTrainer trainer = new DefaultModelTrainer("online_retail.csv.gz", 30, 20, 50);
         long cut = Instant.parse("2011-09-01T00:00:00Z").toEpochMilli();
-        trainer.trainPropensity(new ModelRegistry(models), "m-1", all, cut);
-        trainer.publishPopularity(new ModelRegistry(models), "m-1", all, cut);
-        PersonalizationJobTest.publishCatalogAndSafetyScreen(models, "m-1");
+        PersonalizationJobTest.trainServingRegistry(models, "m-1", trainer, all, cut);
 
         try (EmbeddedKafka kafka = new EmbeddedKafka()) {
             kafka.createTopics(1, "events", "decisions", "assignments", "dead-letters", "audit", "late-events");
