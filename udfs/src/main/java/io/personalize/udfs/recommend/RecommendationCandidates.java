@@ -4,6 +4,7 @@ import io.personalize.udfs.features.FeatureUpdater;
 import io.personalize.udfs.features.FeatureVector;
 import io.personalize.udfs.features.FeaturizedEvent;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -53,7 +54,7 @@ public final class RecommendationCandidates {
         public int[] select(float[] scores, int k, int minNew) {
             int[] order = topK(scores, scores.length);
             int n = Math.min(k, order.length);
-            int[] chosen = java.util.Arrays.copyOf(order, n);
+            int[] chosen = Arrays.copyOf(order, n);
             int newCount = 0;
             for (int c : chosen) {
                 newCount += isOwn(c) ? 0 : 1;
@@ -72,10 +73,10 @@ public final class RecommendationCandidates {
                 chosen[slot] = order[next++];
                 newCount++;
             }
-            Integer[] boxed = java.util.Arrays.stream(chosen).boxed().toArray(Integer[]::new);
-            java.util.Arrays.sort(boxed, (a, b) -> scores[a] != scores[b] ? Float.compare(scores[b], scores[a])
+            Integer[] boxed = Arrays.stream(chosen).boxed().toArray(Integer[]::new);
+            Arrays.sort(boxed, (a, b) -> scores[a] != scores[b] ? Float.compare(scores[b], scores[a])
                     : Integer.compare(a, b));
-            return java.util.Arrays.stream(boxed).mapToInt(Integer::intValue).toArray();
+            return Arrays.stream(boxed).mapToInt(Integer::intValue).toArray();
         }
     }
 
@@ -96,34 +97,33 @@ public final class RecommendationCandidates {
         }
         int historyItems = rows.size();
 
-        // co-occurrence: sum over the user's items of P(candidate | item), and of the cosine
-        Map<String, float[]> cooc = new HashMap<>();
-        String last = in.recentItems.length > 0 ? in.recentItems[0] : null;
-        for (String item : new ArrayList<>(rows.keySet())) {
-            ItemNeighbors neighbors = cooccurrence.neighbors(item);
-            if (neighbors == null || neighbors.occurrences == 0) {
-                continue;
-            }
-            boolean isLast = item.equals(last);
-            double rootOccurrences = Math.sqrt(neighbors.occurrences);
-            for (int j = 0; j < neighbors.items.length; j++) {
-                float p = (float) neighbors.counts[j] / neighbors.occurrences;
-                float[] s = cooc.computeIfAbsent(neighbors.items[j], k -> new float[5]);
-                s[0] += p;
-                s[1] = Math.max(s[1], p);
-                if (isLast) {
-                    s[2] = p;
-                }
-                s[3]++;
-                s[4] += (float) (neighbors.counts[j] / rootOccurrences);
-            }
+        Cooccurring cooc = Cooccurring.of(rows.keySet(), in.recentItems.length > 0 ? in.recentItems[0] : null,
+                cooccurrence);
+        int[] byProbability = cooc.order(0);
+        int[] byCosine = cooc.order(4);
+        // the best co-occurring items by each score become candidates; the rows that exist before the
+        // cosine's best are added (the user's items and the probability's best) carry the probability rank
+        for (int r = 0; r < Math.min(maxCooccurring, byProbability.length); r++) {
+            row(rows, cooc.items[byProbability[r]]);
         }
-        List<Map.Entry<String, float[]>> ranked = new ArrayList<>(cooc.entrySet());
-        for (Map.Entry<String, float[]> e : ranked) {
-            e.getValue()[4] /= (float) Math.sqrt(Math.max(1, cooccurrence.occurrences(e.getKey())));
+        int rankedByProbability = rows.size();
+        for (int r = 0; r < Math.min(maxCooccurring, byCosine.length); r++) {
+            row(rows, cooc.items[byCosine[r]]);
         }
-        addRanked(rows, ranked, 0, 8, maxCooccurring);
-        addRanked(rows, ranked, 4, 10, maxCooccurring);
+        int[] probabilityRank = ranks(byProbability);
+        int[] cosineRank = ranks(byCosine);
+        int position = 0;
+        for (Map.Entry<String, float[]> e : rows.entrySet()) {
+            Integer i = cooc.index.get(e.getKey());
+            if (i != null) {
+                float[] row = e.getValue();
+                System.arraycopy(cooc.scores[i], 0, row, 4, 4);
+                row[9] = cooc.scores[i][4];
+                row[8] = position < rankedByProbability ? probabilityRank[i] : Float.NaN;
+                row[10] = cosineRank[i];
+            }
+            position++;
+        }
         for (int i = 0; i < Math.min(maxPopular, popular.size()); i++) {
             row(rows, popular.item(i));
         }
@@ -134,7 +134,8 @@ public final class RecommendationCandidates {
         int k = 0;
         for (Map.Entry<String, float[]> e : rows.entrySet()) {
             float[] row = e.getValue();
-            row[11] = (float) Math.log1p(cooccurrence.occurrences(e.getKey()));
+            Integer i = cooc.index.get(e.getKey());
+            row[11] = (float) Math.log1p(i != null ? cooc.occurrences[i] : cooccurrence.occurrences(e.getKey()));
             int popularRank = popular.rankOf(e.getKey());
             row[12] = popularRank < 0 ? ABSENT_POPULAR_RANK : popularRank;
             row[13] = in.orders;
@@ -147,22 +148,107 @@ public final class RecommendationCandidates {
     }
 
     /**
-     * Ranks the co-occurring items by one score and adds the best {@code max} as candidates; every
-     * co-occurring item already a candidate gets its co-occurrence features and rank.
+     * The items that co-occur with the user's items, each with five scores: the sum, max and (for
+     * the last item seen) value of P(item | user's item), the number of the user's items it
+     * co-occurs with, and the cosine (count / sqrt(occurrences of both)) summed over them.
      */
-    private static void addRanked(Map<String, float[]> rows, List<Map.Entry<String, float[]>> cooc, int by,
-            int rankColumn, int max) {
-        cooc.sort((a, b) -> a.getValue()[by] != b.getValue()[by]
-                ? Float.compare(b.getValue()[by], a.getValue()[by]) : a.getKey().compareTo(b.getKey()));
-        for (int r = 0; r < cooc.size(); r++) {
-            Map.Entry<String, float[]> e = cooc.get(r);
-            float[] row = r < max ? row(rows, e.getKey()) : rows.get(e.getKey());
-            if (row != null) {
-                System.arraycopy(e.getValue(), 0, row, 4, 4);
-                row[9] = e.getValue()[4];
-                row[rankColumn] = r;
+    private record Cooccurring(String[] items, float[][] scores, long[] occurrences, Map<String, Integer> index) {
+        static Cooccurring of(Iterable<String> userItems, String last, ItemCooccurrence.View cooccurrence)
+                throws Exception {
+            List<ItemNeighbors> all = new ArrayList<>();
+            List<String> ofItems = new ArrayList<>();
+            int pairs = 0;
+            for (String item : userItems) {
+                ItemNeighbors neighbors = cooccurrence.neighbors(item);
+                if (neighbors != null && neighbors.occurrences > 0) {
+                    all.add(neighbors);
+                    ofItems.add(item);
+                    pairs += neighbors.items.length;
+                }
+            }
+            Map<String, Integer> index = new HashMap<>(Math.max(16, pairs * 2));
+            List<String> items = new ArrayList<>(pairs);
+            List<float[]> scores = new ArrayList<>(pairs);
+            for (int n = 0; n < all.size(); n++) {
+                ItemNeighbors neighbors = all.get(n);
+                String item = ofItems.get(n);
+                boolean isLast = item.equals(last);
+                double rootOccurrences = Math.sqrt(neighbors.occurrences);
+                for (int j = 0; j < neighbors.items.length; j++) {
+                    float p = (float) neighbors.counts[j] / neighbors.occurrences;
+                    Integer i = index.putIfAbsent(neighbors.items[j], items.size());
+                    float[] s;
+                    if (i == null) {
+                        items.add(neighbors.items[j]);
+                        scores.add(s = new float[5]);
+                    } else {
+                        s = scores.get(i);
+                    }
+                    s[0] += p;
+                    s[1] = Math.max(s[1], p);
+                    if (isLast) {
+                        s[2] = p;
+                    }
+                    s[3]++;
+                    s[4] += (float) (neighbors.counts[j] / rootOccurrences);
+                }
+            }
+            long[] occurrences = new long[items.size()];
+            for (int i = 0; i < occurrences.length; i++) {
+                occurrences[i] = cooccurrence.occurrences(items.get(i));
+                scores.get(i)[4] /= (float) Math.sqrt(Math.max(1, occurrences[i]));
+            }
+            return new Cooccurring(items.toArray(String[]::new), scores.toArray(float[][]::new), occurrences, index);
+        }
+
+        /** Indices of the items by one score, highest first; ties by item id. */
+        int[] order(int score) {
+            long[] keyed = new long[items.length];
+            for (int i = 0; i < keyed.length; i++) {
+                keyed[i] = (descending(scores[i][score]) << 32) | i;
+            }
+            Arrays.sort(keyed);
+            int[] order = new int[keyed.length];
+            for (int i = 0; i < order.length; i++) {
+                order[i] = (int) keyed[i];
+            }
+            for (int from = 0, to; from < order.length; from = to) {
+                to = from + 1;
+                while (to < order.length && keyed[to] >>> 32 == keyed[from] >>> 32) {
+                    to++;
+                }
+                if (to - from > 1) {
+                    sortByItem(order, from, to);
+                }
+            }
+            return order;
+        }
+
+        private void sortByItem(int[] order, int from, int to) {
+            Integer[] tied = new Integer[to - from];
+            for (int i = 0; i < tied.length; i++) {
+                tied[i] = order[from + i];
+            }
+            Arrays.sort(tied, (a, b) -> items[a].compareTo(items[b]));
+            for (int i = 0; i < tied.length; i++) {
+                order[from + i] = tied[i];
             }
         }
+
+        /** An unsigned 32-bit key that sorts finite floats from highest to lowest. */
+        private static long descending(float value) {
+            int bits = Float.floatToIntBits(value);
+            int ascending = bits ^ ((bits >> 31) & 0x7fffffff); // signed order of the floats
+            return ~(ascending ^ 0x80000000) & 0xffffffffL;
+        }
+    }
+
+    private static int[] ranks(int[] order) {
+        int[] rank = new int[order.length];
+        for (int r = 0; r < order.length; r++) {
+            rank[order[r]] = r;
+        }
+        return rank;
     }
 
     private static float[] row(Map<String, float[]> rows, String item) {
@@ -188,7 +274,7 @@ public final class RecommendationCandidates {
         for (int i = 0; i < order.length; i++) {
             order[i] = i;
         }
-        java.util.Arrays.sort(order, (a, b) -> scores[a] != scores[b] ? Float.compare(scores[b], scores[a])
+        Arrays.sort(order, (a, b) -> scores[a] != scores[b] ? Float.compare(scores[b], scores[a])
                 : Integer.compare(a, b));
         int n = Math.min(k, order.length);
         int[] top = new int[n];
