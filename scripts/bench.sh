@@ -10,17 +10,24 @@ latency_seconds=30
 warmup_seconds=15
 fractions=0.5
 parallelism=2
+soak_minutes=0
+out=""
 usage() {
   cat <<USAGE
 Usage: $(basename "$0") features [--users 100000,1000000] [--events-per-user N] [--no-peer] ...   (--help for all)
        $(basename "$0") models [--models propensity,churn,sentiment,recommend] [--rows N] [--batch N]   (--help for all)
-       $(basename "$0") [all] [--events N] [--latency-seconds S] [--warmup-seconds W] [--load-fractions 0.5,0.9] [--parallelism P]
+       $(basename "$0") [all] [--events N] [--latency-seconds S] [--warmup-seconds W] [--load-fractions 0.5,0.9]
+                 [--parallelism P] [--soak-minutes M] [--out DIR]
 
 Starts Kafka and the Flink cluster if they are not running (and stops them again afterwards),
 loads a backlog of N real Online Retail events (default $events) into fresh topics, submits the job
 with the Flink CLI, measures how fast it drains the backlog, then sends events at each fraction of
 that rate for W + S seconds (defaults $warmup_seconds + $latency_seconds) and measures, over the last S, each event's latency from the
-producer's send to the decision reaching a consumer. Ends with one JSON line.
+producer's send to the decision reaching a consumer. CPU per 1,000 events is the Flink processes'
+CPU time (JobManager and TaskManager, from /proc) while draining. With --soak-minutes M it then runs
+M minutes at the first load fraction and reports p50/p99 latency and the TaskManager's heap and RSS
+per minute, and whether either grows. Writes a table (bench.md) and a plot (bench.png) to DIR
+(default .run/bench/RUN_ID) and ends with one JSON line.
 USAGE
 }
 if [[ "${1:-}" == "features" ]]; then
@@ -55,6 +62,8 @@ while [[ $# -gt 0 ]]; do
     --warmup-seconds) warmup_seconds="$2"; shift 2 ;;
     --load-fractions) fractions="$2"; shift 2 ;;
     --parallelism) parallelism="$2"; shift 2 ;;
+    --soak-minutes) soak_minutes="$2"; shift 2 ;;
+    --out) out="$2"; shift 2 ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; die "unknown argument: $1" ;;
   esac
@@ -94,6 +103,15 @@ submit_out="$("$SCRIPTS_DIR/flink.sh" run -d -p "$parallelism" "$JOB_JAR" --boot
   --starting-offsets earliest --job-name "$run_id" 2>&1)" || { echo "$submit_out" >&2; die "submission failed"; }
 job_id="$(job_id_from "$submit_out")" || { echo "$submit_out" >&2; die "no job id in the CLI output"; }
 info "job $job_id submitted (parallelism $parallelism); measuring ..."
+# the processes this checkout started (CPU time and memory come from /proc)
+usage_args=()
+jm_pid="$(read_pid jobmanager)"
+tm_pid="$(read_pid taskmanager)"
+kafka_pid="$(read_pid kafka)"
+[[ -n "$jm_pid" && -n "$tm_pid" ]] && usage_args+=(--job-pids "$jm_pid,$tm_pid" --taskmanager-pid "$tm_pid")
+[[ -n "$kafka_pid" ]] && usage_args+=(--broker-pid "$kafka_pid")
 run_tool io.personalize.jobs.tools.Bench measure --bootstrap-servers "$bootstrap" --events-topic "$run_id-events" \
   --decisions-topic "$run_id-decisions" --backlog "$events" --run-id "$run_id" \
-  --latency-seconds "$latency_seconds" --warmup-seconds "$warmup_seconds" --load-fractions "$fractions" --cores "$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)"
+  --latency-seconds "$latency_seconds" --warmup-seconds "$warmup_seconds" --load-fractions "$fractions" \
+  --cores "$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)" --clock-ticks "$(getconf CLK_TCK 2>/dev/null || echo 100)" \
+  "${usage_args[@]}" --soak-minutes "$soak_minutes" --out "${out:-$RUN_DIR/bench/$run_id}"

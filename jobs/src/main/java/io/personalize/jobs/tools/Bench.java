@@ -87,6 +87,19 @@ public final class Bench {
         @Option(names = "--cores", defaultValue = "2", description = "Cores of the machine, for per-core figures.")
         int cores;
         @Option(names = "--data") Path data = OnlineRetailEvents.defaultFile();
+        @Option(names = "--job-pids", split = ",", description = "The Flink processes (JobManager, TaskManagers): "
+                + "their CPU time is the job's.") List<Long> jobPids = List.of();
+        @Option(names = "--broker-pid", description = "The Kafka broker, whose CPU is reported beside the job's.")
+        Long brokerPid;
+        @Option(names = "--taskmanager-pid", description = "Its resident memory is sampled during a soak run.")
+        Long taskManagerPid;
+        @Option(names = "--clock-ticks", defaultValue = "100", description = "getconf CLK_TCK") long clockTicks;
+        @Option(names = "--flink-rest", defaultValue = "http://localhost:8081") String flinkRest;
+        @Option(names = "--soak-minutes", defaultValue = "0",
+                description = "Then run at the first load fraction this long, reporting latency and memory per minute.")
+        int soakMinutes;
+        @Option(names = "--out", description = "Folder for the table (bench.md) and the plot (bench.png).")
+        Path out;
 
         private final BinaryMessageDecoder<PersonalizationDecision> decoder = PersonalizationDecision.createDecoder(null);
 
@@ -99,21 +112,36 @@ public final class Bench {
             props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
             props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
             props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "5");
+            ProcessUsage usage = new ProcessUsage(clockTicks);
             try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
                 consumer.subscribe(List.of(decisionsTopic));
-                double throughput = drain(consumer);
+                Drain drain = drain(consumer, usage);
+                double throughput = drain.eventsPerSecond();
                 System.out.printf(Locale.ROOT, "throughput: %,.0f events/s sustained through the whole DAG "
                         + "(%,.0f per core on %d cores), backlog of %,d events%n", throughput, throughput / cores,
                         cores, backlog);
+                if (!jobPids.isEmpty()) {
+                    System.out.printf(Locale.ROOT, "CPU while draining: %.1f ms per 1,000 events in the Flink processes"
+                            + "%s%n", drain.jobCpuMsPer1000(), brokerPid == null ? ""
+                            : String.format(Locale.ROOT, " (and %.1f ms in the Kafka broker)", drain.brokerCpuMsPer1000()));
+                }
                 StringBuilder json = new StringBuilder(String.format(Locale.ROOT,
                         "{\"mode\":\"all\",\"events_per_s\":%.0f,\"events_per_s_per_core\":%.0f", throughput,
                         throughput / cores));
+                StringBuilder table = new StringBuilder(String.format(Locale.ROOT,
+                        "| load | events/s | p50 ms | p99 ms | p99.9 ms | max ms | CPU ms / 1,000 events |%n"
+                                + "|---|---|---|---|---|---|---|%n| drain (100%%) | %,.0f | | | | | %.1f |%n",
+                        throughput, drain.jobCpuMsPer1000()));
+                List<BenchPlot.Load> loads = new ArrayList<>();
                 int offset = backlog;
                 for (double fraction : loadFractions) {
                     double rate = Math.max(1, throughput * fraction);
                     int warmup = (int) (rate * warmupSeconds);
                     int count = (int) (rate * latencySeconds);
-                    long[] latencies = latencyAt(consumer, rate, warmup, count, offset);
+                    long cpuBefore = usage.cpuMillis(jobPids);
+                    long[] latencies = latencyAt(consumer, rate, warmup, count, offset, warmupSeconds, latencySeconds, true);
+                    double cpuPer1000 = jobPids.isEmpty() ? Double.NaN
+                            : (usage.cpuMillis(jobPids) - cpuBefore) * 1000.0 / (warmup + count);
                     offset += warmup + count;
                     Arrays.sort(latencies);
                     String label = Math.round(fraction * 100) + "pct";
@@ -121,16 +149,76 @@ public final class Bench {
                                     + "p50 %.1f ms, p99 %.1f ms, p99.9 %.1f ms, max %.1f ms%n",
                             fraction * 100, rate, latencySeconds, warmupSeconds, latencies.length, pct(latencies, 0.50),
                             pct(latencies, 0.99), pct(latencies, 0.999), latencies[latencies.length - 1] / 1e3);
-                    json.append(String.format(Locale.ROOT, ",\"p50_ms_at_%s\":%.1f,\"p99_ms_at_%s\":%.1f", label,
-                            pct(latencies, 0.50), label, pct(latencies, 0.99)));
+                    json.append(String.format(Locale.ROOT, ",\"p50_ms_at_%s\":%.1f,\"p99_ms_at_%s\":%.1f,\"p999_ms_at_%s\":%.1f",
+                            label, pct(latencies, 0.50), label, pct(latencies, 0.99), label, pct(latencies, 0.999)));
+                    table.append(String.format(Locale.ROOT, "| %.0f%% | %,.0f | %.1f | %.1f | %.1f | %.1f | %.1f |%n",
+                            fraction * 100, rate, pct(latencies, 0.50), pct(latencies, 0.99), pct(latencies, 0.999),
+                            latencies[latencies.length - 1] / 1e3, cpuPer1000));
+                    loads.add(new BenchPlot.Load(String.format(Locale.ROOT, "%.0f%% load (%,.0f events/s)",
+                            fraction * 100, rate), latencies));
+                }
+                List<BenchPlot.Minute> soak = soakMinutes > 0
+                        ? soak(consumer, Math.max(1, throughput * loadFractions[0]), offset, table, json)
+                        : List.of();
+                json.append(",\"cpu_ms_per_1000_events\":").append(Double.isNaN(drain.jobCpuMsPer1000()) ? "null"
+                        : String.format(Locale.ROOT, "%.1f", drain.jobCpuMsPer1000()));
+                System.out.print(table);
+                if (out != null) {
+                    java.nio.file.Files.createDirectories(out);
+                    java.nio.file.Files.writeString(out.resolve("bench.md"), table);
+                    BenchPlot.write(out.resolve("bench.png"), loads, soak);
+                    System.out.println("table and plot: " + out.resolve("bench.md") + ", " + out.resolve("bench.png"));
                 }
                 System.out.println(json.append('}'));
             }
             return 0;
         }
 
+        private record Drain(double eventsPerSecond, double jobCpuMsPer1000, double brokerCpuMsPer1000) {}
+
+        /**
+         * Runs at a constant rate for {@code soakMinutes}, one latency measurement per minute, sampling
+         * the TaskManager's heap (every 2 s; the minute's lowest, i.e. after collection) and its RSS.
+         */
+        private List<BenchPlot.Minute> soak(KafkaConsumer<byte[], byte[]> consumer, double rate, int offset,
+                StringBuilder table, StringBuilder json) throws Exception {
+            HeapSampler heap = new HeapSampler(flinkRest);
+            List<BenchPlot.Minute> minutes = new ArrayList<>();
+            table.append(String.format(Locale.ROOT, "%nsoak at %,.0f events/s:%n%n"
+                    + "| minute | p50 ms | p99 ms | heap used MiB (lowest) | TaskManager RSS MiB |%n|---|---|---|---|---|%n", rate));
+            try (heap) {
+                for (int minute = 1; minute <= soakMinutes; minute++) {
+                    int warmup = minute == 1 ? (int) (rate * warmupSeconds) : 0;
+                    int count = (int) (rate * 60);
+                    heap.startMinute();
+                    long[] latencies = latencyAt(consumer, rate, warmup, count, offset, minute == 1 ? warmupSeconds : 0,
+                            60, false);
+                    offset += warmup + count;
+                    Arrays.sort(latencies);
+                    BenchPlot.Minute m = new BenchPlot.Minute(minute, pct(latencies, 0.5), pct(latencies, 0.99),
+                            heap.lowestMib(), taskManagerPid == null ? -1 : ProcessUsage.residentMib(taskManagerPid));
+                    minutes.add(m);
+                    String row = String.format(Locale.ROOT, "| %d | %.1f | %.1f | %.0f | %.0f |%n", minute, m.p50Ms(),
+                            m.p99Ms(), m.heapMib(), m.rssMib());
+                    System.out.print("soak " + row);
+                    table.append(row);
+                }
+            }
+            SoakTrend trend = SoakTrend.of(minutes);
+            table.append(String.format(Locale.ROOT, "%n%s%n", trend.describe()));
+            System.out.println(trend.describe());
+            json.append(String.format(Locale.ROOT, ",\"soak_minutes\":%d,\"soak_p99_ms_first\":%.1f,"
+                    + "\"soak_p99_ms_last\":%.1f,\"soak_heap_mib_first\":%.0f,\"soak_heap_mib_last\":%.0f,"
+                    + "\"soak_growth\":%b", soakMinutes, trend.p99First(), trend.p99Last(), trend.heapFirst(),
+                    trend.heapLast(), trend.grows()));
+            return minutes;
+        }
+
         /** Waits for the whole backlog's decisions; the rate between the first and last decision. */
-        private double drain(KafkaConsumer<byte[], byte[]> consumer) throws Exception {
+        private Drain drain(KafkaConsumer<byte[], byte[]> consumer, ProcessUsage usage) throws Exception {
+            List<Long> broker = brokerPid == null ? List.of() : List.of(brokerPid);
+            long jobCpuAtFirst = 0;
+            long brokerCpuAtFirst = 0;
             long seen = 0;
             long firstDecidedAt = Long.MAX_VALUE;
             long lastDecidedAt = Long.MIN_VALUE;
@@ -140,7 +228,10 @@ public final class Bench {
                 for (ConsumerRecord<byte[], byte[]> record : records) {
                     PersonalizationDecision d = decoder.decode(ByteBuffer.wrap(record.value()));
                     if (d.getTriggerEventId().startsWith(runId + "-")) {
-                        seen++;
+                        if (seen++ == 0) {
+                            jobCpuAtFirst = usage.cpuMillis(jobPids);
+                            brokerCpuAtFirst = usage.cpuMillis(broker);
+                        }
                         firstDecidedAt = Math.min(firstDecidedAt, d.getDecidedAt());
                         lastDecidedAt = Math.max(lastDecidedAt, d.getDecidedAt());
                     }
@@ -151,11 +242,15 @@ public final class Bench {
                     throw new IllegalStateException("no decisions for 120 s; saw " + seen + " of " + backlog);
                 }
             }
-            return (seen - 1) * 1000.0 / Math.max(1, lastDecidedAt - firstDecidedAt);
+            long jobCpu = usage.cpuMillis(jobPids) - jobCpuAtFirst;
+            long brokerCpu = usage.cpuMillis(broker) - brokerCpuAtFirst;
+            return new Drain((seen - 1) * 1000.0 / Math.max(1, lastDecidedAt - firstDecidedAt),
+                    jobPids.isEmpty() ? Double.NaN : jobCpu * 1000.0 / (seen - 1),
+                    broker.isEmpty() ? Double.NaN : brokerCpu * 1000.0 / (seen - 1));
         }
 
         private long[] latencyAt(KafkaConsumer<byte[], byte[]> consumer, double rate, int warmup, int count,
-                int offset) throws Exception {
+                int offset, int warmupSeconds, int latencySeconds, boolean verbose) throws Exception {
             List<UserEvent> events = events(data, warmup + count, runId, 0, offset);
             java.util.Set<String> measured = new java.util.HashSet<>();
             events.subList(warmup, events.size()).forEach(e -> measured.add(e.getEventId()));
@@ -208,6 +303,9 @@ public final class Bench {
                 }
             }
             producer.join();
+            if (!verbose) {
+                return latencies;
+            }
             StringBuilder timeline = new StringBuilder("worst latency per second of sending (ms):");
             for (int second = 0; second < latencySeconds; second++) {
                 timeline.append(' ').append(worstPerSecond[second] / 1_000);
