@@ -160,8 +160,7 @@ public final class Bench {
                 List<BenchPlot.Minute> soak = soakMinutes > 0
                         ? soak(consumer, Math.max(1, throughput * loadFractions[0]), offset, table, json)
                         : List.of();
-                json.append(",\"cpu_ms_per_1000_events\":").append(Double.isNaN(drain.jobCpuMsPer1000()) ? "null"
-                        : String.format(Locale.ROOT, "%.1f", drain.jobCpuMsPer1000()));
+                json.append(",\"cpu_ms_per_1000_events\":").append(jsonNumber(drain.jobCpuMsPer1000()));
                 System.out.print(table);
                 if (out != null) {
                     java.nio.file.Files.createDirectories(out);
@@ -207,10 +206,11 @@ public final class Bench {
             SoakTrend trend = SoakTrend.of(minutes);
             table.append(String.format(Locale.ROOT, "%n%s%n", trend.describe()));
             System.out.println(trend.describe());
-            json.append(String.format(Locale.ROOT, ",\"soak_minutes\":%d,\"soak_p99_ms_first\":%.1f,"
-                    + "\"soak_p99_ms_last\":%.1f,\"soak_heap_mib_first\":%.0f,\"soak_heap_mib_last\":%.0f,"
-                    + "\"soak_growth\":%b", soakMinutes, trend.p99First(), trend.p99Last(), trend.heapFirst(),
-                    trend.heapLast(), trend.grows()));
+            json.append(String.format(Locale.ROOT, ",\"soak_minutes\":%d,\"soak_p99_ms_first\":%s,"
+                    + "\"soak_p99_ms_last\":%s,\"soak_heap_mib_first\":%s,\"soak_heap_mib_last\":%s,"
+                    + "\"soak_growth\":%s", soakMinutes, jsonNumber(trend.p99First()), jsonNumber(trend.p99Last()),
+                    jsonNumber(trend.heapFirst()), jsonNumber(trend.heapLast()),
+                    Double.isNaN(trend.p99First()) ? "null" : Boolean.toString(trend.grows())));
             return minutes;
         }
 
@@ -315,6 +315,11 @@ public final class Bench {
             System.out.printf(Locale.ROOT, "of which send -> decision made in the job (decidedAt, ms): p50 %d, p99 %d%n",
                     toDecision[count / 2], toDecision[(int) (count * 0.99)]);
             return latencies;
+        }
+
+        /** One decimal, or null for a figure that could not be measured. */
+        private static String jsonNumber(double value) {
+            return Double.isFinite(value) ? String.format(Locale.ROOT, "%.1f", value) : "null";
         }
 
         private static double pct(long[] sortedMicros, double q) {

@@ -27,6 +27,9 @@ record SoakTrend(double p99First, double p99Last, double p99SlopePerMinute, bool
     }
 
     String describe() {
+        if (Double.isNaN(p99First)) {
+            return "soak trend: too few minutes to fit one (it needs 4 or more; the first is left out)";
+        }
         return String.format(Locale.ROOT, "soak trend (least squares from minute 2): p99 %.1f -> %.1f ms (%+.2f ms/min, %s); "
                         + "heap after collection %.0f -> %.0f MiB (%+.2f MiB/min, %s)", p99First, p99Last,
                 p99SlopePerMinute, p99Grows ? "GROWS" : "no growth", heapFirst, heapLast, heapSlopePerMinute,
