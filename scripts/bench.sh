@@ -12,12 +12,13 @@ fractions=0.5
 parallelism=2
 soak_minutes=0
 out=""
+job_options=()
 usage() {
   cat <<USAGE
 Usage: $(basename "$0") features [--users 100000,1000000] [--events-per-user N] [--no-peer] ...   (--help for all)
        $(basename "$0") models [--models propensity,churn,sentiment,recommend] [--rows N] [--batch N]   (--help for all)
        $(basename "$0") [all] [--events N] [--latency-seconds S] [--warmup-seconds W] [--load-fractions 0.5,0.9]
-                 [--parallelism P] [--soak-minutes M] [--out DIR]
+                 [--parallelism P] [--soak-minutes M] [--out DIR] [-- JOB_OPTIONS...]
 
 Starts Kafka and the Flink cluster if they are not running (and stops them again afterwards),
 loads a backlog of N real Online Retail events (default $events) into fresh topics, submits the job
@@ -27,7 +28,8 @@ producer's send to the decision reaching a consumer. CPU per 1,000 events is the
 CPU time (JobManager and TaskManager, from /proc) while draining. With --soak-minutes M it then runs
 M minutes at the first load fraction and reports p50/p99 latency and the TaskManager's heap and RSS
 per minute, and whether either grows. Writes a table (bench.md) and a plot (bench.png) to DIR
-(default .run/bench/RUN_ID) and ends with one JSON line.
+(default .run/bench/RUN_ID) and ends with one JSON line. Options after -- go to the job as they are
+(e.g. -- --buffer-timeout 0ms --kafka.properties.linger.ms 0), to compare settings.
 USAGE
 }
 if [[ "${1:-}" == "features" ]]; then
@@ -64,6 +66,7 @@ while [[ $# -gt 0 ]]; do
     --parallelism) parallelism="$2"; shift 2 ;;
     --soak-minutes) soak_minutes="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
+    --) shift; job_options=("$@"); break ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; die "unknown argument: $1" ;;
   esac
@@ -100,7 +103,7 @@ submit_out="$("$SCRIPTS_DIR/flink.sh" run -d -p "$parallelism" "$JOB_JAR" --boot
   --models-dir "$MODELS_DIR" --events-topic "$run_id-events" --decisions-topic "$run_id-decisions" \
   --assignments-topic "$run_id-assignments" --dead-letter-topic "$run_id-dead-letters" --group-id "$run_id" \
   --audit-topic "$run_id-audit" --late-events-topic "$run_id-late-events" --control-topic none \
-  --starting-offsets earliest --job-name "$run_id" 2>&1)" || { echo "$submit_out" >&2; die "submission failed"; }
+  --starting-offsets earliest --job-name "$run_id" "${job_options[@]}" 2>&1)" || { echo "$submit_out" >&2; die "submission failed"; }
 job_id="$(job_id_from "$submit_out")" || { echo "$submit_out" >&2; die "no job id in the CLI output"; }
 info "job $job_id submitted (parallelism $parallelism); measuring ..."
 # the processes this checkout started (CPU time and memory come from /proc)

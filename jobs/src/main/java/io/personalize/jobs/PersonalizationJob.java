@@ -452,7 +452,7 @@ public final class PersonalizationJob {
         if (guarantee == DeliveryGuarantee.EXACTLY_ONCE) {
             builder.setTransactionalIdPrefix(settings.get(JobSettings.TRANSACTIONAL_ID_PREFIX) + "-" + name)
                     .setProperty("transaction.timeout.ms", "900000");
-        } else {
+        } else if (!settings.kafkaProperties().containsKey("linger.ms")) {
             builder.setProperty("linger.ms", "5");
         }
         return builder.build();

@@ -260,7 +260,10 @@ public final class Bench {
             long[] toDecision = new long[count];
             long[] latencies = new long[count];
             Thread producer = new Thread(() -> {
-                try (EventReplayer replayer = new EventReplayer(bootstrapServers, eventsTopic, new Properties())) {
+                // the clock starts at send(): the producer's own batching delay is not the engine's
+                Properties sendNow = new Properties();
+                sendNow.setProperty("linger.ms", "0");
+                try (EventReplayer replayer = new EventReplayer(bootstrapServers, eventsTopic, sendNow)) {
                     int[] i = {0};
                     replayer.replay(events, rate, 0, 1, wallMs -> {
                         String id = events.get(i[0]++).getEventId();
