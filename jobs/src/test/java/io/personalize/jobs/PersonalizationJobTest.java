@@ -215,7 +215,7 @@ class PersonalizationJobTest {
     }
 
     /** Real purchases, plus a categorised view before every third one and a search now and then. */
-    private static List<UserEvent> mixedEvents(List<UserEvent> purchases) {
+    static List<UserEvent> mixedEvents(List<UserEvent> purchases) {
         List<UserEvent> out = new java.util.ArrayList<>();
         for (UserEvent p : purchases) {
             String category = p.getItemId().substring(0, Math.min(3, p.getItemId().length()));
@@ -235,8 +235,13 @@ class PersonalizationJobTest {
     }
 
     private JobSettings settings(String prefix, Map<String, String> more) {
+        return settings(kafka.bootstrapServers(), models, prefix, more);
+    }
+
+    /** A Kafka run reading {@code prefix}events from the earliest offset and writing {@code prefix}<output> topics. */
+    static JobSettings settings(String bootstrapServers, Path models, String prefix, Map<String, String> more) {
         Map<String, String> values = new HashMap<>(Map.of(
-                "bootstrap-servers", kafka.bootstrapServers(),
+                "bootstrap-servers", bootstrapServers,
                 "events-topic", prefix + "events",
                 "decisions-topic", prefix + "decisions",
                 "assignments-topic", prefix + "assignments",

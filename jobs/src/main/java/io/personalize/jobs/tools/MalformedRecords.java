@@ -53,7 +53,10 @@ public final class MalformedRecords {
         TOMBSTONE(DeadLetterReason.EMPTY),
         /** 200 KiB of random bytes: over the default limit, within a broker's default 1 MB. */
         OVERSIZED(DeadLetterReason.OVERSIZED),
-        /** The event under a 100 KiB key: the key counts towards the record's size. */
+        /**
+         * The event, or garbage, under a 600 KiB key: the key counts towards the record's size, and a
+         * dead letter keeping the key whole (twice: its own key and rawKey) would not fit a request.
+         */
         OVERSIZED_KEY(DeadLetterReason.OVERSIZED),
         /** A real event whose text is 2 to 6 MB; the topic and the producer must allow such records. */
         HUGE(DeadLetterReason.OVERSIZED, false),
@@ -115,9 +118,9 @@ public final class MalformedRecords {
                 yield big;
             }
             case OVERSIZED_KEY -> {
-                key = new byte[100 * 1024];
+                key = new byte[600 * 1024];
                 Arrays.fill(key, (byte) 'k');
-                yield event;
+                yield random.nextBoolean() ? event : "not an event".getBytes(StandardCharsets.UTF_8);
             }
             case HUGE -> {
                 char[] text = new char[(2 + random.nextInt(5)) * 1024 * 1024];

@@ -28,7 +28,7 @@ class MalformedRecordsTest {
         EventDecoder decoder = new EventDecoder(JobSettings.MAX_EVENT_BYTES.defaultValue());
         Random random = new Random(11);
         for (MalformedRecords.Kind kind : MalformedRecords.Kind.values()) {
-            int records = kind == MalformedRecords.Kind.HUGE ? 3 : 200;
+            int records = kind == MalformedRecords.Kind.HUGE ? 3 : 100;
             for (int i = 0; i < records; i++) {
                 MalformedRecords.Bad bad = MalformedRecords.make(kind, TEMPLATES.get(i % TEMPLATES.size()), random);
                 DecodedEvent decoded = decoder.decode("user-events", 0, i, 0L, bad.key(), bad.value());
