@@ -6,6 +6,7 @@ import io.personalize.udfs.decision.PolicyRules;
 import io.personalize.udfs.experiment.AnalysisSettings;
 import io.personalize.udfs.experiment.Experiment;
 import io.personalize.schema.UserEvent;
+import io.personalize.udfs.ingest.EventDecoder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -81,7 +82,9 @@ public final class JobSettings {
             .durationType().defaultValue(Duration.ofSeconds(30))
             .withDescription("A partition without events for this long stops holding back the watermark (0: never).");
     public static final ConfigOption<Integer> MAX_EVENT_BYTES = ConfigOptions.key("max-event-bytes")
-            .intType().defaultValue(64 * 1024).withDescription("Larger input records go to the dead-letter topic.");
+            .intType().defaultValue(64 * 1024).withDescription("Larger input records (key and value together) go to the "
+                    + "dead-letter topic, which keeps at most this many bytes of each; three times it must fit the "
+                    + "producer's max.request.size.");
     public static final ConfigOption<String> EVENTS_WRITER_SCHEMAS = ConfigOptions.key("events-writer-schemas")
             .stringType().noDefaultValue()
             .withDescription("A folder of other UserEvent schema versions (.avsc) that producers write with; "
@@ -298,6 +301,7 @@ public final class JobSettings {
             problems.add("--input-files: " + e.getMessage());
         }
         positive(problems, MAX_EVENT_BYTES);
+        deadLettersFit(problems);
         positive(problems, MODEL_CAPACITY);
         positive(problems, MODEL_BATCH_SIZE);
         positive(problems, MODEL_REQUEST_EVENTS);
@@ -330,6 +334,22 @@ public final class JobSettings {
             policyRules();
         } catch (IllegalArgumentException e) {
             problems.add("decision policy (--decision.*): " + e.getMessage());
+        }
+    }
+
+    /** A dead letter the producer refuses would fail the job: every dead letter must fit one request. */
+    private void deadLettersFit(List<String> problems) {
+        String maxRequest = kafkaProperties().getProperty("max.request.size", Integer.toString(1024 * 1024));
+        long largest = EventDecoder.maxDeadLetterBytes(config.get(MAX_EVENT_BYTES));
+        try {
+            if (largest > Long.parseLong(maxRequest.trim())) {
+                problems.add("--" + MAX_EVENT_BYTES.key() + " " + config.get(MAX_EVENT_BYTES) + " makes dead letters of up to "
+                        + largest + " bytes (the key twice, the value, the error), more than the producer's max.request.size "
+                        + maxRequest + ": lower it, or raise --" + KAFKA_PROPERTIES_PREFIX + "max.request.size (and the "
+                        + "dead-letter topic's max.message.bytes)");
+            }
+        } catch (NumberFormatException e) {
+            problems.add("--" + KAFKA_PROPERTIES_PREFIX + "max.request.size '" + maxRequest + "' is not a number");
         }
     }
 

@@ -3,6 +3,7 @@ package io.personalize.jobs;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import org.apache.kafka.clients.admin.Admin;
@@ -36,12 +37,17 @@ final class EmbeddedKafka implements AutoCloseable {
     }
 
     void createTopics(int partitions, String... topics) throws Exception {
+        createTopics(partitions, Map.of(), topics);
+    }
+
+    /** Topics with the given topic configuration, e.g. {@code max.message.bytes}. */
+    void createTopics(int partitions, Map<String, String> config, String... topics) throws Exception {
         Properties props = new Properties();
         props.put("bootstrap.servers", bootstrapServers());
         try (Admin admin = Admin.create(props)) {
             List<NewTopic> newTopics = new ArrayList<>();
             for (String topic : topics) {
-                newTopics.add(new NewTopic(topic, partitions, (short) 1));
+                newTopics.add(new NewTopic(topic, partitions, (short) 1).configs(config));
             }
             admin.createTopics(newTopics).all().get();
             // every partition must have a leader before the first produce request

@@ -58,4 +58,18 @@ class JobSettingsTest {
                         .anySatisfy(p -> assertThat(p).contains("retention-threshold must be in [0, 1]"))
                         .anySatisfy(p -> assertThat(p).contains("--experiment.weights must be >= 0 and sum to 1")));
     }
+
+    @Test
+    void everyDeadLetterMustFitTheProducersLargestRequest() {
+        assertThat(JobSettings.fromMap(Map.of("models-dir", "/m", "max-event-bytes", "300000"))
+                .get(JobSettings.MAX_EVENT_BYTES)).isEqualTo(300_000);
+        assertThatThrownBy(() -> JobSettings.fromMap(Map.of("models-dir", "/m", "max-event-bytes", "400000")))
+                .isInstanceOfSatisfying(JobSettings.InvalidSettingsException.class, e -> assertThat(e.problems())
+                        .containsExactly("--max-event-bytes 400000 makes dead letters of up to 1216384 bytes (the key "
+                                + "twice, the value, the error), more than the producer's max.request.size 1048576: lower "
+                                + "it, or raise --kafka.properties.max.request.size (and the dead-letter topic's "
+                                + "max.message.bytes)"));
+        assertThat(JobSettings.fromMap(Map.of("models-dir", "/m", "max-event-bytes", "400000",
+                "kafka.properties.max.request.size", "2000000")).get(JobSettings.MAX_EVENT_BYTES)).isEqualTo(400_000);
+    }
 }

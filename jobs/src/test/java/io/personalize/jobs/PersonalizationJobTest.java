@@ -3,7 +3,6 @@ package io.personalize.jobs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.personalize.jobs.tools.EventReplayer;
-import io.personalize.jobs.tools.MalformedRecords;
 import io.personalize.jobs.tools.SchemaFileDecoder;
 import io.personalize.schema.UserEvent;
 import io.personalize.udfs.experiment.Experiment;
@@ -126,6 +125,7 @@ class PersonalizationJobTest {
                 prefix + "audit", prefix + "late-events");
         List<UserEvent> events = all.subList(all.size() - EVENTS, all.size()); // after the cut: unseen by training
         long malformed;
+        Map<String, Long> malformedByReason = new HashMap<>();
         // Seen here: the idempotent producer's sequence numbers occasionally went out of step with the
         // in-JVM broker on a freshly created topic (OutOfOrderSequenceException, then a 120 s expiry).
         // One request in flight keeps the order; the exact counts below would catch a duplicate.
@@ -135,6 +135,7 @@ class PersonalizationJobTest {
         try (EventReplayer replayer = new EventReplayer(kafka.bootstrapServers(), prefix + "events", producer)) {
             replayer.replay(events, 0, MALFORMED_EVERY, 7, null);
             malformed = replayer.malformedSent();
+            replayer.malformedByReason().forEach((reason, count) -> malformedByReason.put(reason.name(), count));
         }
         assertThat(malformed).isEqualTo(EVENTS / MALFORMED_EVERY);
 
@@ -199,8 +200,8 @@ class PersonalizationJobTest {
 
         // every malformed record on the dead-letter topic, with its reason and original bytes
         assertThat(deadLetters).hasSize((int) malformed);
-        assertThat(deadLetters).extracting(d -> d.get("reason").toString()).containsExactlyInAnyOrder(
-                expectedReasons((int) malformed));
+        assertThat(deadLetters.stream().collect(Collectors.groupingBy(d -> d.get("reason").toString(),
+                Collectors.counting()))).isEqualTo(malformedByReason);
         assertThat(deadLetters).allSatisfy(d -> {
             assertThat(d.get("sourceTopic").toString()).isEqualTo(prefix + "events");
             assertThat(d.get("error").toString()).isNotBlank();
@@ -214,7 +215,7 @@ class PersonalizationJobTest {
     }
 
     /** Real purchases, plus a categorised view before every third one and a search now and then. */
-    private static List<UserEvent> mixedEvents(List<UserEvent> purchases) {
+    static List<UserEvent> mixedEvents(List<UserEvent> purchases) {
         List<UserEvent> out = new java.util.ArrayList<>();
         for (UserEvent p : purchases) {
             String category = p.getItemId().substring(0, Math.min(3, p.getItemId().length()));
@@ -234,8 +235,13 @@ class PersonalizationJobTest {
     }
 
     private JobSettings settings(String prefix, Map<String, String> more) {
+        return settings(kafka.bootstrapServers(), models, prefix, more);
+    }
+
+    /** A Kafka run reading {@code prefix}events from the earliest offset and writing {@code prefix}<output> topics. */
+    static JobSettings settings(String bootstrapServers, Path models, String prefix, Map<String, String> more) {
         Map<String, String> values = new HashMap<>(Map.of(
-                "bootstrap-servers", kafka.bootstrapServers(),
+                "bootstrap-servers", bootstrapServers,
                 "events-topic", prefix + "events",
                 "decisions-topic", prefix + "decisions",
                 "assignments-topic", prefix + "assignments",
@@ -325,22 +331,6 @@ class PersonalizationJobTest {
         }
         assertThat(compared).isEqualTo(events.size() * io.personalize.udfs.features.FeatureVector.SIZE);
         assertThat(kafka.readAll("parity-files-decisions", Duration.ofSeconds(2))).hasSize(events.size());
-    }
-
-    private static String[] expectedReasons(int count) {
-        MalformedRecords.Kind[] kinds = MalformedRecords.Kind.values();
-        String[] reasons = new String[count];
-        for (int i = 0; i < count; i++) {
-            reasons[i] = switch (kinds[i % kinds.length]) {
-                case GARBAGE, JSON -> "BAD_HEADER";
-                case TRUNCATED -> "UNDECODABLE";
-                case EMPTY -> "EMPTY";
-                case OVERSIZED -> "OVERSIZED";
-                case WRONG_SCHEMA -> "UNKNOWN_SCHEMA";
-                case INVALID_EVENT -> "INVALID";
-            };
-        }
-        return reasons;
     }
 
     private static List<GenericRecord> decodeAll(SchemaFileDecoder decoder, List<ConsumerRecord<byte[], byte[]>> records)

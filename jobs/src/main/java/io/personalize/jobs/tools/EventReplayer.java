@@ -1,10 +1,15 @@
 package io.personalize.jobs.tools;
 
+import io.personalize.schema.DeadLetterReason;
 import io.personalize.schema.UserEvent;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -12,6 +17,7 @@ import java.util.function.LongConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /** Sends events to the input topic as Avro single-object records keyed by user, optionally paced and with bad records mixed in. */
@@ -21,6 +27,7 @@ public final class EventReplayer implements AutoCloseable {
     private final AtomicReference<Exception> sendError = new AtomicReference<>();
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong malformedSent = new AtomicLong();
+    private final Map<DeadLetterReason, Long> malformedByReason = new EnumMap<>(DeadLetterReason.class);
 
     public EventReplayer(String bootstrapServers, String topic, Properties extra) {
         Properties props = new Properties();
@@ -37,13 +44,15 @@ public final class EventReplayer implements AutoCloseable {
 
     /**
      * Sends the events in order. {@code eventsPerSecond <= 0} sends as fast as possible;
-     * {@code malformedEvery > 0} puts one bad record (cycling through every kind) after every
-     * that many events. {@code onSend} is called just before each valid event is sent.
+     * {@code malformedEvery > 0} puts one bad record (cycling through every kind a broker with default
+     * limits takes) after every that many events. {@code onSend} is called just before each valid
+     * event is sent.
      */
     public void replay(List<UserEvent> events, double eventsPerSecond, int malformedEvery, long seed,
             LongConsumer onSend) throws Exception {
         Random random = new Random(seed);
-        MalformedRecords.Kind[] kinds = MalformedRecords.Kind.values();
+        MalformedRecords.Kind[] kinds = Arrays.stream(MalformedRecords.Kind.values())
+                .filter(kind -> kind.fitsDefaultBroker).toArray(MalformedRecords.Kind[]::new);
         long start = System.nanoTime();
         for (int i = 0; i < events.size(); i++) {
             if (eventsPerSecond > 0) {
@@ -61,27 +70,38 @@ public final class EventReplayer implements AutoCloseable {
             sent.incrementAndGet();
             if (malformedEvery > 0 && (i + 1) % malformedEvery == 0) {
                 MalformedRecords.Kind kind = kinds[(int) (malformedSent.get() % kinds.length)];
-                send(event.getUserId(), MalformedRecords.make(kind, event, random));
+                MalformedRecords.Bad bad = MalformedRecords.make(kind, event, random);
+                send(bad.key(), bad.value());
                 malformedSent.incrementAndGet();
+                malformedByReason.merge(bad.reason(), 1L, Long::sum);
             }
             Exception error = sendError.get();
             if (error != null) {
                 throw error;
             }
         }
+        flush();
+    }
+
+    public void send(String key, byte[] value) {
+        send(key == null ? null : key.getBytes(StandardCharsets.UTF_8), value);
+    }
+
+    /** Sends one record as it is; the future says where it landed. A failure also makes the next flush or replay throw. */
+    public Future<RecordMetadata> send(byte[] key, byte[] value) {
+        return producer.send(new ProducerRecord<>(topic, key, value), (metadata, error) -> {
+            if (error != null) {
+                sendError.compareAndSet(null, error);
+            }
+        });
+    }
+
+    /** Waits until every record sent so far is acknowledged; throws the first failure. */
+    public void flush() throws Exception {
         producer.flush();
         if (sendError.get() != null) {
             throw sendError.get();
         }
-    }
-
-    public void send(String key, byte[] value) {
-        producer.send(new ProducerRecord<>(topic, key == null ? null : key.getBytes(StandardCharsets.UTF_8), value),
-                (metadata, error) -> {
-                    if (error != null) {
-                        sendError.compareAndSet(null, error);
-                    }
-                });
     }
 
     public long sent() {
@@ -90,6 +110,11 @@ public final class EventReplayer implements AutoCloseable {
 
     public long malformedSent() {
         return malformedSent.get();
+    }
+
+    /** The malformed records sent so far, by the dead-letter reason the job must give them. */
+    public Map<DeadLetterReason, Long> malformedByReason() {
+        return Map.copyOf(malformedByReason);
     }
 
     @Override

@@ -3,7 +3,7 @@ package io.personalize.udfs.control;
 import io.personalize.schema.ControlEvent;
 import io.personalize.udfs.ingest.EventDecoder;
 import io.personalize.udfs.ingest.SingleObjectDecoding;
-import org.apache.avro.message.BinaryMessageDecoder;
+import java.util.List;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
 import org.apache.flink.util.Collector;
@@ -14,7 +14,7 @@ public class ControlEventKafkaDeserializer implements KafkaRecordDeserialization
     private static final long serialVersionUID = 1L;
     private static final int MAX_BYTES = 64 * 1024;
 
-    private transient BinaryMessageDecoder<ControlEvent> decoder;
+    private transient SingleObjectDecoding.Format<ControlEvent> format;
 
     @Override
     public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<DecodedControl> out) {
@@ -24,14 +24,13 @@ public class ControlEventKafkaDeserializer implements KafkaRecordDeserialization
 
     public DecodedControl decode(String topic, int partition, long offset, long timestamp, byte[] key,
             byte[] value) {
-        if (decoder == null) {
-            decoder = ControlEvent.getDecoder();
+        if (format == null) {
+            format = SingleObjectDecoding.Format.of(ControlEvent.class, List.of());
         }
-        SingleObjectDecoding.Result<ControlEvent> decoded =
-                SingleObjectDecoding.decode(decoder, "ControlEvent", value, MAX_BYTES);
+        SingleObjectDecoding.Result<ControlEvent> decoded = SingleObjectDecoding.decode(format, key, value, MAX_BYTES);
         return decoded.ok() ? DecodedControl.valid(decoded.record())
-                : DecodedControl.invalid(EventDecoder.deadLetterRecord(topic, partition, offset, timestamp, key,
-                        decoded.keptValue(), decoded.reason(), decoded.error()));
+                : DecodedControl.invalid(EventDecoder.deadLetterRecord(topic, partition, offset, timestamp,
+                        decoded.keptKey(), decoded.keptValue(), decoded.reason(), decoded.error()));
     }
 
     @Override

@@ -233,7 +233,7 @@ public class DecideAndAssign
             h.lastPurchaseAt = Math.max(h.lastPurchaseAt, event.getEventTime());
             reportPurchase(event, ctx); // before any exposure this event causes: only later purchases count
         }
-        String decisionId = uuid("decision/" + event.getEventId());
+        String decisionId = decisionId(event.getEventId());
         DecisionPolicy.Outcome outcome;
         Placement placement;
         if (h.optedOut) {
@@ -460,6 +460,11 @@ public class DecideAndAssign
             modelScores.add(new ModelScore(PopularItems.MODEL_NAME, popular.version(), null, ModelStatus.OK, 0L));
         }
         return modelScores;
+    }
+
+    /** The id of the decision an event causes: the same every time the event is processed, for deduplication. */
+    public static String decisionId(String eventId) {
+        return uuid("decision/" + eventId);
     }
 
     static String uuid(String name) {

@@ -5,11 +5,10 @@ import io.personalize.schema.DeadLetterReason;
 import io.personalize.schema.UserEvent;
 import java.io.Serializable;
 import java.nio.ByteBuffer;
-import java.util.Optional;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.apache.avro.Schema;
-import org.apache.avro.message.SchemaStore;
-import org.apache.avro.message.BinaryMessageDecoder;
 
 /**
  * Turns the raw bytes of one Kafka record into a valid {@link UserEvent} or a {@link DeadLetter}
@@ -21,7 +20,7 @@ public class EventDecoder implements Serializable {
     private final int maxRecordBytes;
     /** Other UserEvent writer schemas (JSON) the job accepts: older or newer producers' versions. */
     private final List<String> otherWriterSchemas;
-    private transient BinaryMessageDecoder<UserEvent> decoder;
+    private transient SingleObjectDecoding.Format<UserEvent> format;
 
     public EventDecoder(int maxRecordBytes) {
         this(maxRecordBytes, List.of());
@@ -30,16 +29,15 @@ public class EventDecoder implements Serializable {
     public EventDecoder(int maxRecordBytes, List<String> otherWriterSchemas) {
         this.maxRecordBytes = maxRecordBytes;
         this.otherWriterSchemas = List.copyOf(otherWriterSchemas);
-        decoder(); // a schema that does not parse fails here, at job construction, not per record
+        format(); // a schema that does not parse fails here, at job construction, not per record
     }
 
     public DecodedEvent decode(
             String topic, int partition, long offset, long kafkaTimestamp, byte[] key, byte[] value) {
-        SingleObjectDecoding.Result<UserEvent> decoded =
-                SingleObjectDecoding.decode(decoder(), "UserEvent", value, maxRecordBytes);
+        SingleObjectDecoding.Result<UserEvent> decoded = SingleObjectDecoding.decode(format(), key, value, maxRecordBytes);
         if (!decoded.ok()) {
-            return deadLetter(topic, partition, offset, kafkaTimestamp, key, decoded.keptValue(), decoded.reason(),
-                    decoded.error());
+            return deadLetter(topic, partition, offset, kafkaTimestamp, decoded.keptKey(), decoded.keptValue(),
+                    decoded.reason(), decoded.error());
         }
         UserEvent event = decoded.record();
         Optional<String> problem = EventValidator.problemWith(event);
@@ -53,31 +51,43 @@ public class EventDecoder implements Serializable {
     /** Earlier versions of UserEvent, shipped in the schemas jar: their producers' records stay readable. */
     public static final List<String> BUNDLED_HISTORY = List.of("avro/history/UserEvent.v1.avsc");
 
-    private BinaryMessageDecoder<UserEvent> decoder() {
-        if (decoder == null) {
+    private SingleObjectDecoding.Format<UserEvent> format() {
+        if (format == null) {
             // the fingerprint picks the writer schema; Avro resolves it to the current UserEvent
-            SchemaStore.Cache writers = new SchemaStore.Cache();
+            List<Schema> writers = new ArrayList<>();
             for (String resource : BUNDLED_HISTORY) {
                 try (var in = EventDecoder.class.getClassLoader().getResourceAsStream(resource)) {
                     if (in == null) {
                         throw new IllegalStateException("missing schema resource " + resource);
                     }
-                    writers.addSchema(new Schema.Parser().parse(in));
+                    writers.add(new Schema.Parser().parse(in));
                 } catch (java.io.IOException e) {
                     throw new java.io.UncheckedIOException(e);
                 }
             }
             for (String schema : otherWriterSchemas) {
-                writers.addSchema(new Schema.Parser().parse(schema));
+                writers.add(new Schema.Parser().parse(schema));
             }
-            decoder = UserEvent.createDecoder(writers);
+            format = SingleObjectDecoding.Format.of(UserEvent.class, writers);
         }
-        return decoder;
+        return format;
     }
 
     static DecodedEvent deadLetter(String topic, int partition, long offset, long kafkaTimestamp,
             byte[] key, byte[] value, DeadLetterReason reason, String error) {
         return DecodedEvent.invalid(deadLetterRecord(topic, partition, offset, kafkaTimestamp, key, value, reason, error));
+    }
+
+    /** Errors longer than this are cut: with the kept bytes, this bounds every dead letter's size. */
+    public static final int MAX_ERROR_CHARS = 2_000;
+
+    /**
+     * The most bytes (Kafka key and value) a dead letter of a record within {@code maxRecordBytes}
+     * takes: the key twice (the dead letter's own key and rawKey), the value, and at most 16 KiB of
+     * the rest (the error, the topic name, the fixed fields).
+     */
+    public static long maxDeadLetterBytes(int maxRecordBytes) {
+        return 3L * maxRecordBytes + 16 * 1024;
     }
 
     /** The dead letter of one input record: where it was, its bytes, and what was wrong. */
@@ -91,7 +101,8 @@ public class EventDecoder implements Serializable {
                 .setRawKey(key == null ? null : ByteBuffer.wrap(key))
                 .setRawValue(value == null ? null : ByteBuffer.wrap(value))
                 .setReason(reason)
-                .setError(error)
+                .setError(error.length() <= MAX_ERROR_CHARS ? error
+                        : error.substring(0, MAX_ERROR_CHARS) + "... (" + error.length() + " characters)")
                 .setFailedAt(System.currentTimeMillis())
                 .build();
     }

@@ -23,8 +23,10 @@ import org.apache.flink.util.OutputTag;
  * alignment can hold one branch back). If a result is still missing {@code joinTimeoutMs} after
  * the first part, the event goes on without it, marked TIMEOUT; an event is never dropped: without
  * its featurized input the join keeps waiting, and at the end of a bounded input (the final
- * watermark) everything still pending goes out. Results that arrive after their event went out are
- * dropped after {@link #ORPHAN_MS} and counted.
+ * watermark) every event still pending goes out. Results still waiting for their event then keep
+ * waiting: under source idleness the final watermark can overtake records (a finished source
+ * subtask sends it, an idle one does not hold it back), and the event completes them when it comes.
+ * Results that arrive after their event went out are dropped after {@link #ORPHAN_MS} and counted.
  */
 public class JoinModelResults extends KeyedProcessFunction<String, ModelOutput, ScoredEvent> {
     private static final long serialVersionUID = 1L;
@@ -113,7 +115,12 @@ public class JoinModelResults extends KeyedProcessFunction<String, ModelOutput, 
                 pending.remove(eventId);
                 incompleteJoins.inc();
                 out.collect(new ScoredEvent(scores.input, inModelOrder(withMissing(scores.results))));
-            } else if (endOfInput || now - scores.firstSeen >= ORPHAN_MS) {
+            } else if (endOfInput) {
+                // Keep waiting for the event: the final watermark does not mean it will not come. A source
+                // subtask that finished sends it, and an idle one does not hold it back, so the idle
+                // one's records, this event among them, can still follow it.
+                continue;
+            } else if (now - scores.firstSeen >= ORPHAN_MS) {
                 pending.remove(eventId);
                 orphanedResults.inc(scores.results.length);
             } else {

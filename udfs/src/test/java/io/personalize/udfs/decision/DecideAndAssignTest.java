@@ -120,7 +120,7 @@ class DecideAndAssignTest {
             assertThat(first.getReasons()).contains("PURCHASE_PROPENSITY(p=0.800)");
             assertThat(first.getFallback()).isFalse();
             assertThat(first.getModelScores()).extracting(m -> m.getModel()).containsExactly("propensity", "popularity");
-            assertThat(first.getDecisionId()).isEqualTo(DecideAndAssign.uuid("decision/" + first.getTriggerEventId()));
+            assertThat(first.getDecisionId()).isEqualTo(DecideAndAssign.decisionId(first.getTriggerEventId()));
 
             io.personalize.schema.DecisionAudit audit = harness.getSideOutput(DecideAndAssign.DECISION_AUDIT).peek().getValue();
             assertThat(audit.getDecisionId()).isEqualTo(first.getDecisionId());

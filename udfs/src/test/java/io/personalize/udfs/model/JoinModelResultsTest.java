@@ -99,4 +99,25 @@ class JoinModelResultsTest {
             assertThat(harness.numKeyedStateEntries()).isZero();
         }
     }
+
+    @Test
+    void anEventThatFollowsTheFinalWatermarkStillGoesOutWithItsResults() throws Exception {
+        // Seen end to end (BadInputAtScaleTest): one source subtask finished and sent the final
+        // watermark while the other, idle for a moment, still had events; they reached the join after
+        // it. Their results, already there, were dropped at the final watermark and the events never left.
+        FeaturizedEvent e1 = event("e1");
+        try (var harness = harness()) {
+            harness.processElement(ModelOutput.result(e1, ModelResult.ok("a", "v1", 0.4f, 1)), 0);
+            harness.processElement(ModelOutput.result(e1, ModelResult.ok("b", "v1", 0.6f, 1)), 0);
+            harness.processWatermark(Long.MAX_VALUE);
+            assertThat(harness.extractOutputValues()).isEmpty();
+
+            harness.processElement(ModelOutput.input(e1), 0);
+            List<ScoredEvent> out = harness.extractOutputValues();
+            assertThat(out).hasSize(1);
+            assertThat(out.get(0).models).allSatisfy(r -> assertThat(r.isOk()).isTrue());
+            assertThat(out.get(0).model("b").score).isEqualTo(0.6f);
+            assertThat(harness.numKeyedStateEntries()).isZero();
+        }
+    }
 }
