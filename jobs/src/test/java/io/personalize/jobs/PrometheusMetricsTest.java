@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.personalize.jobs.tools.EventReplayer;
 import io.personalize.schema.UserEvent;
+import io.personalize.udfs.decision.DecisionPolicy;
 import io.personalize.udfs.training.DefaultModelTrainer;
 import io.personalize.udfs.training.OnlineRetailEvents;
 import java.net.URI;
@@ -13,11 +14,10 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
@@ -27,10 +27,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The job's own metrics reach Flink's Prometheus reporter while it runs. */
+/**
+ * The job's own metrics reach Flink's Prometheus reporter while it runs, and the Grafana dashboard
+ * queries only series that the reporter exports.
+ */
 class PrometheusMetricsTest {
     private static final int PROMETHEUS_PORT = 9271;
     private static final int EVENTS = 500;
+    private static final String OPERATOR = "flink_taskmanager_job_task_operator_";
 
     @RegisterExtension
     static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
@@ -74,39 +78,72 @@ class PrometheusMetricsTest {
             env.setParallelism(1);
             PersonalizationJob.defineWorkflow(env, new PersonalizationJob.Sources(PersonalizationJob.kafkaSource(settings), null),
                     PersonalizationJob.kafkaSinks(settings), settings);
+            env.enableCheckpointing(1000); // the JobManager's checkpoint metrics, as on a cluster
             JobClient job = env.executeAsync("metrics-it");
+            PrometheusScrape scrape;
             try {
-                String scrape = "";
-                long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-                HttpClient http = HttpClient.newHttpClient();
-                while (System.nanoTime() < deadline) {
-                    scrape = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + PROMETHEUS_PORT + "/metrics"))
-                            .build(), HttpResponse.BodyHandlers.ofString()).body();
-                    if (sum(scrape, "eventType_eventsIn") >= EVENTS && sum(scrape, "action_decisions") >= EVENTS) {
-                        break;
-                    }
-                    Thread.sleep(500);
-                }
-                assertThat(sum(scrape, "eventType_eventsIn")).isEqualTo(EVENTS);
-                assertThat(sum(scrape, "action_decisions")).isEqualTo(EVENTS);
-                assertThat(sum(scrape, "reason_deadLetters")).isEqualTo(EVENTS / 100);
-                assertThat(sum(scrape, "exposures")).isPositive();
-                assertThat(scrape).contains("model_latencyMicros").contains("model_batchSize");
-                assertThat(sum(scrape, "model_timeouts")).isZero();
+                scrape = scrapeUntilDecided();
             } finally {
                 job.cancel().get();
             }
+            assertThat(scrape.sum(OPERATOR + "eventType_eventsIn")).isEqualTo(EVENTS);
+            assertThat(scrape.sum(OPERATOR + "action_decisions")).isEqualTo(EVENTS);
+            assertThat(scrape.sum(OPERATOR + "reason_deadLetters")).isEqualTo(EVENTS / 100);
+            assertThat(scrape.sum(OPERATOR + "exposures")).isPositive();
+            assertThat(scrape.names()).contains(OPERATOR + "model_latencyMicros", OPERATOR + "model_batchSize");
+            assertThat(scrape.sum(OPERATOR + "model_timeouts")).isZero();
+            // one series per fallback reason, from the start; together they count every fallback
+            assertThat(scrape.labelValues(OPERATOR + "fallbackReason_fallbackDecisions", "fallbackReason"))
+                    .containsExactlyInAnyOrderElementsOf(
+                            Arrays.stream(DecisionPolicy.Fallback.values()).map(Enum::name).toList());
+            assertThat(scrape.sum(OPERATOR + "fallbackReason_fallbackDecisions"))
+                    .isEqualTo(scrape.sum(OPERATOR + "fallbackDecisions"));
+            assertDashboardReadsOnlyExportedSeries(scrape);
         }
     }
 
-    /** Sum over every series of the metrics whose name ends with the suffix. */
-    private static double sum(String scrape, String suffix) {
-        Matcher m = Pattern.compile("^flink_taskmanager_job_task_operator_\\w*" + suffix + "(?:_total)?\\{[^}]*\\} (\\S+)$",
-                Pattern.MULTILINE).matcher(scrape);
-        double total = 0;
-        while (m.find()) {
-            total += Double.parseDouble(m.group(1));
+    /** Scrapes until every event is decided and a checkpoint completed; the last scrape. */
+    private static PrometheusScrape scrapeUntilDecided() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        while (true) {
+            PrometheusScrape scrape = new PrometheusScrape(http.send(HttpRequest.newBuilder(
+                    URI.create("http://localhost:" + PROMETHEUS_PORT + "/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body());
+            boolean done = scrape.sum(OPERATOR + "eventType_eventsIn") >= EVENTS
+                    && scrape.sum(OPERATOR + "action_decisions") >= EVENTS
+                    && scrape.sum("flink_jobmanager_job_numberOfCompletedCheckpoints") >= 1;
+            if (done || System.nanoTime() > deadline) {
+                return scrape;
+            }
+            Thread.sleep(500);
         }
-        return total;
+    }
+
+    /**
+     * Every series the Grafana dashboard (docker/grafana/dashboards/) queries is one this job exports
+     * through the reporter, with the label values it selects on and the labels it groups by or prints.
+     * A MiniCluster reports the JobManager's metrics (checkpoints, restarts, JVM) through the same
+     * reporter as the TaskManager's, so the cluster-level series are checked too.
+     */
+    private static void assertDashboardReadsOnlyExportedSeries(PrometheusScrape scrape) throws Exception {
+        GrafanaDashboard dashboard = new GrafanaDashboard(GrafanaDashboard.PERSONALIZE);
+        assertThat(dashboard.queries).hasSizeGreaterThan(20);
+        assertThat(dashboard.metrics()).isNotEmpty();
+        assertThat(dashboard.metrics().stream()
+                .filter(metric -> !scrape.names().contains(metric)))
+                .as("metrics the dashboard reads that the running job does not export").isEmpty();
+        for (GrafanaDashboard.Query query : dashboard.queries) {
+            for (String[] matcher : query.equalityMatchers()) {
+                assertThat(scrape.labelValues(matcher[0], matcher[1])).as("%s: %s", query.panel(), query.expr())
+                        .contains(matcher[2]);
+            }
+            for (String metric : query.metrics()) {
+                for (String label : query.labelsUsed()) {
+                    assertThat(scrape.labelValues(metric, label)).as("%s: label %s of %s", query.panel(), label, metric)
+                            .isNotEmpty();
+                }
+            }
+        }
     }
 }

@@ -24,13 +24,13 @@ import io.personalize.udfs.experiment.ExperimentObservation;
 import io.personalize.udfs.experiment.LiveExperiment;
 import io.personalize.udfs.experiment.RunningExperiments;
 import io.personalize.udfs.features.StateExpiry;
+import io.personalize.udfs.metrics.LabeledCounters;
 import io.personalize.udfs.model.ModelResult;
 import io.personalize.udfs.model.ScoredEvent;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -96,6 +96,7 @@ public class DecideAndAssign
     private transient Counter banditRewards;
     private transient Map<Action, Counter> decisionsByAction;
     private transient Counter fallbacks;
+    private transient Map<DecisionPolicy.Fallback, Counter> fallbacksByReason;
     private transient Counter exposures;
 
     /** @param configured the experiment of the job's settings, or null: only the control topic's run */
@@ -124,12 +125,11 @@ public class DecideAndAssign
             popular = PopularItems.empty();
         }
         gate = loadGate();
-        decisionsByAction = new EnumMap<>(Action.class);
-        for (Action action : Action.values()) {
-            decisionsByAction.put(action, getRuntimeContext().getMetricGroup()
-                    .addGroup("action", action.name()).counter("decisions"));
-        }
+        decisionsByAction = LabeledCounters.register(getRuntimeContext().getMetricGroup(), Action.class, "action",
+                "decisions");
         fallbacks = getRuntimeContext().getMetricGroup().counter("fallbackDecisions");
+        fallbacksByReason = LabeledCounters.register(getRuntimeContext().getMetricGroup(),
+                DecisionPolicy.Fallback.class, "fallbackReason", "fallbackDecisions");
         exposures = getRuntimeContext().getMetricGroup().counter("exposures");
         banditRewards = getRuntimeContext().getMetricGroup().counter("banditRewardsAttributed");
     }
@@ -251,8 +251,9 @@ public class DecideAndAssign
         remember(h, outcome, decisionId, event, ctx);
         history.update(h);
         decisionsByAction.get(outcome.action).inc();
-        if (outcome.fallback) {
+        if (outcome.fallback != null) {
             fallbacks.inc();
+            fallbacksByReason.get(outcome.fallback).inc();
         }
         if (outcome.forReview != null) {
             ctx.output(FOR_REVIEW, decision(uuid("review/" + event.getEventId()), scored, outcome.forReview, placement));
@@ -278,7 +279,7 @@ public class DecideAndAssign
                 .setExperimentId(placement.experiment == null ? null : placement.experiment.key)
                 .setVariant(placement.experiment == null ? null : placement.experiment.variations[placement.variation])
                 .setReasons(outcome.reasons)
-                .setFallback(outcome.fallback)
+                .setFallback(outcome.fallback != null)
                 .setFallbackReason(outcome.fallbackReason)
                 .setPolicy(outcome.policy)
                 .setActionProbability(outcome.actionProbability)
@@ -342,6 +343,11 @@ public class DecideAndAssign
             closePending(h, 0, ctx);
             history.update(h);
         }
+    }
+
+    /** Decisions of this subtask that fell back to the default for the reason (its metric). */
+    long fallbackCount(DecisionPolicy.Fallback reason) {
+        return fallbacksByReason.get(reason).getCount();
     }
 
     /** A uniform draw in [0, 1) fixed by the decision id, so a replayed event is decided the same way. */

@@ -45,6 +45,32 @@ public final class DecisionPolicy implements Serializable {
     /** What chooses the action for this user. */
     public enum Treatment { DEFAULT, RULES, BANDIT }
 
+    /**
+     * Why a decision fell back to the default, as a fixed set (the {@code fallbackReason} label of the
+     * operator's metrics, so its cardinality is bounded); the decision's fallbackReason says it in words.
+     */
+    public enum Fallback {
+        /** The approved catalog or the safety screen could not be loaded: nothing is shown. */
+        FAIL_CLOSED,
+        PROPENSITY_MISSING,
+        PROPENSITY_TIMEOUT,
+        PROPENSITY_ERROR,
+        /** The model is not loaded (or gave no score for the event). */
+        PROPENSITY_UNAVAILABLE,
+        LOW_CONFIDENCE;
+
+        static Fallback ofPropensity(ModelResult propensity) {
+            if (propensity == null) {
+                return PROPENSITY_MISSING;
+            }
+            return switch (propensity.status) {
+                case TIMEOUT -> PROPENSITY_TIMEOUT;
+                case ERROR -> PROPENSITY_ERROR;
+                default -> PROPENSITY_UNAVAILABLE;
+            };
+        }
+    }
+
     private final double retentionThreshold;
     private final int minOrdersForRetention;
     private final int maxItems;
@@ -77,7 +103,7 @@ public final class DecisionPolicy implements Serializable {
             PopularItems popular, LinearBandit bandit, double draw, ItemGate gate) {
         Outcome out = new Outcome();
         if (gate.unavailable() != null) {
-            out.fallback = true;
+            out.fallback = Fallback.FAIL_CLOSED;
             out.fallbackReason = gate.unavailable();
             out.reasons.add("FAIL_CLOSED_NOTHING_SHOWN");
             out.action = Action.NO_ACTION;
@@ -98,7 +124,7 @@ public final class DecisionPolicy implements Serializable {
         FeaturizedEvent in = scored.input;
         ModelResult propensity = scored.model(PROPENSITY_MODEL);
         if (propensity == null || !propensity.isOk()) {
-            out.fallback = true;
+            out.fallback = Fallback.ofPropensity(propensity);
             out.fallbackReason = "model " + PROPENSITY_MODEL + " "
                     + (propensity == null ? "missing" : propensity.status + ": " + propensity.error);
             out.reasons.add("FALLBACK_NON_PERSONALIZED");
@@ -245,7 +271,7 @@ public final class DecisionPolicy implements Serializable {
         fallback.catalogVersion = chosen.catalogVersion;
         fallback.reasons.add(String.format(Locale.ROOT, "LOW_CONFIDENCE(%s %s=%.3f<%.3f)", chosen.action,
                 chosen.drivingModel == null ? "model" : chosen.drivingModel, chosen.confidence, rules.minConfidence()));
-        fallback.fallback = true;
+        fallback.fallback = Fallback.LOW_CONFIDENCE;
         fallback.fallbackReason = "confidence " + String.format(Locale.ROOT, "%.3f", chosen.confidence)
                 + " below " + rules.minConfidence();
         fallback.negativeReview = chosen.negativeReview;
@@ -321,7 +347,8 @@ public final class DecisionPolicy implements Serializable {
         public Action action;
         public List<ScoredItem> items = List.of();
         public final List<String> reasons = new ArrayList<>();
-        public boolean fallback;
+        /** Why the default was given instead of a personalized decision; null when it was not. */
+        public Fallback fallback;
         public String fallbackReason;
         /** DEFAULT, RULES or BANDIT. */
         public String policy = "DEFAULT";

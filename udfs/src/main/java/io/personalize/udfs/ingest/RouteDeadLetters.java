@@ -4,7 +4,7 @@ import io.personalize.schema.DeadLetter;
 import io.personalize.schema.DeadLetterReason;
 import io.personalize.schema.EventType;
 import io.personalize.schema.UserEvent;
-import java.util.EnumMap;
+import io.personalize.udfs.metrics.LabeledCounters;
 import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
@@ -23,16 +23,9 @@ public class RouteDeadLetters extends ProcessFunction<DecodedEvent, UserEvent> {
 
     @Override
     public void open(OpenContext openContext) {
-        eventsIn = new EnumMap<>(EventType.class);
-        for (EventType type : EventType.values()) {
-            eventsIn.put(type, getRuntimeContext().getMetricGroup()
-                    .addGroup("eventType", type.name()).counter("eventsIn"));
-        }
-        deadLetters = new EnumMap<>(DeadLetterReason.class);
-        for (DeadLetterReason reason : DeadLetterReason.values()) {
-            deadLetters.put(reason, getRuntimeContext().getMetricGroup()
-                    .addGroup("reason", reason.name()).counter("deadLetters"));
-        }
+        eventsIn = LabeledCounters.register(getRuntimeContext().getMetricGroup(), EventType.class, "eventType", "eventsIn");
+        deadLetters = LabeledCounters.register(getRuntimeContext().getMetricGroup(), DeadLetterReason.class, "reason",
+                "deadLetters");
     }
 
     @Override

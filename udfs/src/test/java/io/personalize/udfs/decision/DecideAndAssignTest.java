@@ -17,7 +17,9 @@ import io.personalize.udfs.features.FeatureVector;
 import io.personalize.udfs.features.FeaturizedEvent;
 import io.personalize.udfs.model.ModelResult;
 import io.personalize.udfs.model.ScoredEvent;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
@@ -73,6 +75,20 @@ class DecideAndAssignTest {
         var operator = (org.apache.flink.streaming.api.operators.AbstractStreamOperator<?>) harness.getOperator();
         return ((org.apache.flink.runtime.state.heap.HeapKeyedStateBackend<?>) operator.getKeyedStateBackend())
                 .numKeyValueStateEntries();
+    }
+
+    /** The operator's fallbackDecisions counters by fallbackReason, those above 0. */
+    static Map<DecisionPolicy.Fallback, Long> fallbackCounts(
+            KeyedBroadcastOperatorTestHarness<String, DecisionInput, ControlEvent, PersonalizationDecision> harness) {
+        DecideAndAssign function = (DecideAndAssign) ((CoBroadcastWithKeyedOperator<?, ?, ?, ?>) harness.getOperator())
+                .getUserFunction();
+        Map<DecisionPolicy.Fallback, Long> counts = new EnumMap<>(DecisionPolicy.Fallback.class);
+        for (DecisionPolicy.Fallback reason : DecisionPolicy.Fallback.values()) {
+            if (function.fallbackCount(reason) > 0) {
+                counts.put(reason, function.fallbackCount(reason));
+            }
+        }
+        return counts;
     }
 
     static void decide(KeyedBroadcastOperatorTestHarness<String, DecisionInput, ControlEvent, PersonalizationDecision> harness,
@@ -207,6 +223,7 @@ class DecideAndAssignTest {
             assertThat(decision.getItems()).isNotEmpty().allMatch(i -> i.getSource().equals(DecisionPolicy.SOURCE_POPULAR));
             assertThat(decision.getModelScores().get(0).getScore()).isNull();
             assertThat(decision.getModelScores().get(0).getStatus()).isEqualTo(ModelStatus.TIMEOUT);
+            assertThat(fallbackCounts(harness)).containsExactly(Map.entry(DecisionPolicy.Fallback.PROPENSITY_TIMEOUT, 1L));
         }
     }
 

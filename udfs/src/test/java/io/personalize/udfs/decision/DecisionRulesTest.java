@@ -2,6 +2,7 @@ package io.personalize.udfs.decision;
 
 import static io.personalize.udfs.TestEvents.T0;
 import static io.personalize.udfs.decision.DecideAndAssignTest.decide;
+import static io.personalize.udfs.decision.DecideAndAssignTest.fallbackCounts;
 import static io.personalize.udfs.decision.DecideAndAssignTest.harness;
 import static io.personalize.udfs.decision.DecideAndAssignTest.ok;
 import static io.personalize.udfs.decision.DecideAndAssignTest.scored;
@@ -26,6 +27,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.apache.flink.types.PojoTestUtils;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -142,6 +144,7 @@ class DecisionRulesTest {
                 assertThat(r.getValue().getConfidence()).isCloseTo(0.6, org.assertj.core.data.Offset.offset(1e-6));
                 assertThat(r.getValue().getItems().get(0).getItemId()).isEqualTo("22423");
             });
+            assertThat(fallbackCounts(harness)).containsExactly(Map.entry(DecisionPolicy.Fallback.LOW_CONFIDENCE, 1L));
         }
     }
 
@@ -163,6 +166,7 @@ class DecisionRulesTest {
                 assertThat(decision.getFallback()).isTrue();
                 assertThat(decision.getReasons()).containsExactly("FAIL_CLOSED_NOTHING_SHOWN");
                 assertThat(decision.getFallbackReason()).as(missing).contains(missing);
+                assertThat(fallbackCounts(harness)).containsExactly(Map.entry(DecisionPolicy.Fallback.FAIL_CLOSED, 1L));
             }
         }
     }
