@@ -468,7 +468,11 @@ public class DecideAndAssign
         return modelScores;
     }
 
-    /** The id of the decision an event causes: the same every time the event is processed, for deduplication. */
+    /**
+     * The id of the decision an event triggers: a name-based UUID of the event id and nothing else, so
+     * the same event gets the same id whenever it is decided (a replay after a failover or a restore
+     * included) and consumers of an at-least-once topic can deduplicate by it.
+     */
     public static String decisionId(String eventId) {
         return uuid("decision/" + eventId);
     }

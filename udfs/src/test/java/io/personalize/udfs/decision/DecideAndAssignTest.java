@@ -136,7 +136,8 @@ class DecideAndAssignTest {
             assertThat(first.getReasons()).contains("PURCHASE_PROPENSITY(p=0.800)");
             assertThat(first.getFallback()).isFalse();
             assertThat(first.getModelScores()).extracting(m -> m.getModel()).containsExactly("propensity", "popularity");
-            assertThat(first.getDecisionId()).isEqualTo(DecideAndAssign.decisionId(first.getTriggerEventId()));
+            assertThat(first.getDecisionId()).isEqualTo(DecideAndAssign.decisionId(first.getTriggerEventId()))
+                    .isNotEqualTo(decisions.get(1).getDecisionId());
 
             io.personalize.schema.DecisionAudit audit = harness.getSideOutput(DecideAndAssign.DECISION_AUDIT).peek().getValue();
             assertThat(audit.getDecisionId()).isEqualTo(first.getDecisionId());
@@ -191,6 +192,30 @@ class DecideAndAssignTest {
             assertThat(restored.extractOutputValues().get(0).getVariant()).isEqualTo("personalized");
             assertThat(restored.getSideOutput(DecideAndAssign.ASSIGNMENTS)).isNullOrEmpty();
             restored.close();
+        }
+    }
+
+    @Test
+    void anEventReplayedAfterARestoreIsDecidedAgainWithTheSameIdAndTheSameOutcome() throws Exception {
+        String user = userIn(1);
+        ScoredEvent first = scored(TestEvents.purchase(user, "22423", T0, 1, 1, "o1"), 1, new String[] {"22423"}, ok(0.8f));
+        ScoredEvent second = scored(TestEvents.purchase(user, "84879", T0 + 60_000, 1, 1, "o2"), 2,
+                new String[] {"22423", "84879"}, ok(0.3f));
+        try (var harness = harness()) {
+            decide(harness, first);
+            var checkpoint = harness.snapshot(1, 1);
+            decide(harness, second); // decided, then the task fails before the next checkpoint
+            PersonalizationDecision before = harness.extractOutputValues().get(1);
+            try (var restored = harness(EXPERIMENT, checkpoint)) {
+                decide(restored, second); // the source replays it from the checkpoint's offsets
+                PersonalizationDecision after = restored.extractOutputValues().get(0);
+                assertThat(after.getDecisionId()).isEqualTo(before.getDecisionId())
+                        .isEqualTo(DecideAndAssign.decisionId(second.input.event.getEventId()));
+                assertThat(PersonalizationDecision.newBuilder(after).setDecidedAt(before.getDecidedAt()).build())
+                        .as("everything but the wall-clock decidedAt").isEqualTo(before);
+                assertThat(restored.getSideOutput(DecideAndAssign.ASSIGNMENTS)).as("exposed before the checkpoint")
+                        .isNullOrEmpty();
+            }
         }
     }
 
