@@ -60,3 +60,23 @@ job_id_from() {
   id="$(sed -n 's/.*JobID \([0-9a-f]\{32\}\).*/\1/p' <<<"$1" | tail -n1)"
   [[ -n "$id" ]] && printf '%s' "$id"
 }
+
+# Starts the Kafka broker and the Flink cluster unless they run already; STARTED_KAFKA and
+# STARTED_FLINK say which were started here, so that stop_started_stack stops only those.
+STARTED_KAFKA=false
+STARTED_FLINK=false
+start_local_stack() {
+  if ! "$SCRIPTS_DIR/kafka.sh" status >/dev/null 2>&1; then
+    "$SCRIPTS_DIR/kafka.sh" start
+    STARTED_KAFKA=true
+  fi
+  if ! "$SCRIPTS_DIR/flink-cluster.sh" status >/dev/null 2>&1; then
+    "$SCRIPTS_DIR/flink-cluster.sh" start >&2
+    STARTED_FLINK=true
+  fi
+}
+
+stop_started_stack() {
+  if [[ "$STARTED_FLINK" == true ]]; then "$SCRIPTS_DIR/flink-cluster.sh" stop || true; fi
+  if [[ "$STARTED_KAFKA" == true ]]; then "$SCRIPTS_DIR/kafka.sh" stop || true; fi
+}

@@ -2,9 +2,9 @@ package io.personalize.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.personalize.jobs.tools.DecisionWatch;
 import io.personalize.jobs.tools.DeliveryReport;
-import io.personalize.jobs.tools.EventReplayer;
+import io.personalize.jobs.tools.IdWatch;
+import io.personalize.jobs.tools.SteadyInput;
 import io.personalize.schema.AuditRecord;
 import io.personalize.schema.ControlCommand;
 import io.personalize.schema.ControlEvent;
@@ -26,7 +26,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLongArray;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
@@ -105,28 +104,27 @@ class FaultToleranceTest {
             PersonalizationJob.defineWorkflow(env, PersonalizationJob.sources(settings),
                     PersonalizationJob.kafkaSinks(settings), settings);
             JobClient job = env.executeAsync("fault-tolerance-it");
-            try (DecisionWatch watch = new DecisionWatch(kafka.bootstrapServers(), "decisions", new Properties())) {
-                AtomicLongArray sentAt = new AtomicLongArray(EVENTS);
-                CompletableFuture<Void> input = CompletableFuture.runAsync(() -> replay(kafka, events, sentAt));
+            try (IdWatch watch = IdWatch.decisions(kafka.bootstrapServers(), "decisions", new Properties())) {
+                SteadyInput input = new SteadyInput(kafka.bootstrapServers(), "events", events, RATE);
                 CompletableFuture<Void> commands = CompletableFuture.runAsync(() -> optOut(kafka, optedOut));
 
                 awaitDecisions(watch, 200);
                 cluster.terminateTaskManager(0).get();
                 long killedAt = System.currentTimeMillis(); // its tasks are gone: nothing sent later reaches them
                 cluster.startTaskManager(); // what a supervisor does with a dead TaskManager process
-                double afterKill = recovery(watch, expected, sentAt, killedAt, "the TaskManager kill");
+                double afterKill = recovery(input, watch, killedAt, "the TaskManager kill");
 
                 long stoppedAt = System.currentTimeMillis();
                 kafka.stop();
                 Thread.sleep(3_000);
                 kafka.start();
-                double afterRestart = recovery(watch, expected, sentAt, stoppedAt, "the broker restart");
+                double afterRestart = recovery(input, watch, stoppedAt, "the broker restart");
                 System.out.printf("recovery: %.1f s after the TaskManager kill, %.1f s after the broker stopped "
                         + "(3 s down); %d of %d decisions committed by then%n", afterKill, afterRestart,
                         watch.distinct(), EVENTS);
 
-                input.get(3, TimeUnit.MINUTES);
-                assertThat(sentAt.get(EVENTS - 1)).as("the input still flowed after the last fault").isGreaterThan(stoppedAt);
+                input.await(Duration.ofMinutes(3));
+                assertThat(input.lastSentAt()).as("the input still flowed after the last fault").isGreaterThan(stoppedAt);
                 commands.get(1, TimeUnit.MINUTES);
                 assertThat(watch.awaitAll(expected, Duration.ofSeconds(3), Duration.ofMinutes(2)))
                         .as("every decision committed: " + watch.report(expected).describe()).isTrue();
@@ -164,47 +162,25 @@ class FaultToleranceTest {
         }
     }
 
-    /**
-     * Seconds from {@code faultAt} until the decision of an event sent after it becomes visible to the
-     * watch: the job runs again, caught up, and commits.
-     */
-    private static double recovery(DecisionWatch watch, List<String> decisionIds, AtomicLongArray sentAt, long faultAt,
-            String fault) throws InterruptedException {
+    /** Seconds from {@code faultAt} until the decision of an event sent after it is committed. */
+    private static double recovery(SteadyInput input, IdWatch watch, long faultAt, String fault)
+            throws InterruptedException {
         long deadline = faultAt + RECOVERY_LIMIT.toMillis();
         while (System.currentTimeMillis() < deadline) {
-            List<String> sentAfter = new ArrayList<>();
-            for (int i = 0; i < sentAt.length(); i++) {
-                if (sentAt.get(i) > faultAt) {
-                    sentAfter.add(decisionIds.get(i));
-                }
-            }
-            long first = watch.firstSeenOfAny(sentAfter);
-            if (first > 0) {
-                return (first - faultAt) / 1000.0;
+            double seconds = input.recoverySeconds(watch, faultAt);
+            if (!Double.isNaN(seconds)) {
+                return seconds;
             }
             Thread.sleep(100);
         }
         throw new AssertionError("no new decision committed within " + RECOVERY_LIMIT + " of " + fault);
     }
 
-    private static void awaitDecisions(DecisionWatch watch, int count) throws InterruptedException {
+    private static void awaitDecisions(IdWatch watch, int count) throws InterruptedException {
         long deadline = System.currentTimeMillis() + RECOVERY_LIMIT.toMillis();
         while (watch.distinct() < count) {
             assertThat(System.currentTimeMillis()).as("%d decisions committed", count).isLessThan(deadline);
             Thread.sleep(100);
-        }
-    }
-
-    /** The steady input: the events in order at {@link #RATE} per second, through the broker's restart. */
-    private static void replay(EmbeddedKafka kafka, List<UserEvent> events, AtomicLongArray sentAt) {
-        Properties producer = new Properties();
-        producer.put("enable.idempotence", "true"); // retries across the restart must not duplicate events
-        producer.put("delivery.timeout.ms", "180000");
-        try (EventReplayer replayer = new EventReplayer(kafka.bootstrapServers(), "events", producer)) {
-            int[] next = {0};
-            replayer.replay(events, RATE, 0, 1, now -> sentAt.set(next[0]++, now));
-        } catch (Exception e) {
-            throw new IllegalStateException("the input could not be sent", e);
         }
     }
 

@@ -18,12 +18,34 @@ import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
- * Reads a decisions topic the way a consumer of the exactly-once job must ({@code read_committed}),
- * from the beginning, on a thread of its own, and remembers how often each decision id was seen and
- * when it first became visible. It assigns every partition itself (no consumer group, no offsets
- * committed), so it rides out a broker restart.
+ * Reads a topic the way a consumer of the exactly-once job must ({@code read_committed}), from the
+ * beginning, on a thread of its own, and remembers how often each record id (a decision id, an event
+ * id) was seen and when it first became visible. It assigns every partition itself (no consumer
+ * group, no offsets committed), so it rides out a broker restart.
  */
-public final class DecisionWatch implements AutoCloseable {
+public final class IdWatch implements AutoCloseable {
+    /** The id of a record, from its value. */
+    public interface IdOf {
+        String id(byte[] value) throws Exception;
+    }
+
+    /** The decision ids on a decisions topic. */
+    public static IdWatch decisions(String bootstrapServers, String topic, Properties extra) throws InterruptedException {
+        return new IdWatch(bootstrapServers, topic, extra,
+                value -> PersonalizationDecision.getDecoder().decode(value).getDecisionId());
+    }
+
+    /** The event ids on an events topic (records that are not a current UserEvent count as "undecodable"). */
+    public static IdWatch events(String bootstrapServers, String topic, Properties extra) throws InterruptedException {
+        return new IdWatch(bootstrapServers, topic, extra, value -> {
+            try {
+                return io.personalize.schema.UserEvent.getDecoder().decode(value).getEventId();
+            } catch (Exception e) {
+                return "undecodable";
+            }
+        });
+    }
+
     private final Thread thread;
     private final CountDownLatch assigned = new CountDownLatch(1);
     private volatile boolean running = true;
@@ -35,16 +57,19 @@ public final class DecisionWatch implements AutoCloseable {
     private long records;
     private long lastRecordAt;
 
-    public DecisionWatch(String bootstrapServers, String topic, Properties extra) throws InterruptedException {
+    private final IdOf idOf;
+
+    public IdWatch(String bootstrapServers, String topic, Properties extra, IdOf idOf) throws InterruptedException {
+        this.idOf = idOf;
         Properties props = new Properties();
         props.putAll(extra);
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "decision-watch-" + UUID.randomUUID());
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "id-watch-" + UUID.randomUUID());
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        thread = new Thread(() -> run(props, topic), "decision-watch-" + topic);
+        thread = new Thread(() -> run(props, topic), "id-watch-" + topic);
         thread.setDaemon(true);
         thread.start();
         if (!assigned.await(60, TimeUnit.SECONDS)) {
@@ -75,7 +100,7 @@ public final class DecisionWatch implements AutoCloseable {
                 long now = System.currentTimeMillis();
                 synchronized (this) {
                     for (ConsumerRecord<byte[], byte[]> record : batch) {
-                        String id = PersonalizationDecision.getDecoder().decode(record.value()).getDecisionId();
+                        String id = idOf.id(record.value());
                         counts.merge(id, 1, Integer::sum);
                         firstSeen.putIfAbsent(id, now);
                         records++;
@@ -93,43 +118,43 @@ public final class DecisionWatch implements AutoCloseable {
         }
     }
 
-    /** When the first of these decision ids became visible (epoch ms); -1 if none has yet. */
+    /** When the first of these ids became visible (epoch ms); -1 if none has yet. */
     public synchronized long firstSeenOfAny(Collection<String> decisionIds) {
         return decisionIds.stream().map(firstSeen::get).filter(t -> t != null).mapToLong(Long::longValue).min()
                 .orElse(-1);
     }
 
-    /** Decision records read so far (duplicates included). */
+    /** Records read so far (duplicates included). */
     public synchronized long records() {
         return records;
     }
 
-    /** Distinct decision ids read so far. */
+    /** Distinct ids read so far. */
     public synchronized int distinct() {
         return counts.size();
     }
 
-    /** Every decision id read so far, with how often. */
+    /** Every id read so far, with how often. */
     public synchronized Map<String, Integer> counts() {
         return new HashMap<>(counts);
     }
 
-    public synchronized DeliveryReport report(Collection<String> expectedDecisionIds) {
-        return DeliveryReport.of(expectedDecisionIds, counts);
+    public synchronized DeliveryReport report(Collection<String> expectedIds) {
+        return DeliveryReport.of(expectedIds, counts);
     }
 
     /**
      * Waits until every expected id has been seen and then nothing new arrived for {@code idle} (a late
      * duplicate would), or until {@code timeout}; true if every expected id was seen.
      */
-    public boolean awaitAll(Collection<String> expectedDecisionIds, Duration idle, Duration timeout)
+    public boolean awaitAll(Collection<String> expectedIds, Duration idle, Duration timeout)
             throws InterruptedException {
         long deadline = System.currentTimeMillis() + timeout.toMillis();
         synchronized (this) {
             while (true) {
                 checkAlive();
                 long now = System.currentTimeMillis();
-                boolean all = counts.keySet().containsAll(expectedDecisionIds);
+                boolean all = counts.keySet().containsAll(expectedIds);
                 if (all && now - lastRecordAt >= idle.toMillis()) {
                     return true;
                 }
@@ -143,7 +168,7 @@ public final class DecisionWatch implements AutoCloseable {
 
     private void checkAlive() {
         if (failure != null) {
-            throw new IllegalStateException("the decision watch failed", failure);
+            throw new IllegalStateException("the watch of the topic failed", failure);
         }
     }
 
