@@ -435,6 +435,27 @@ public final class JobSettings {
         return paths;
     }
 
+    /** What {@link #givenArguments()} shows instead of a value that may be a secret. */
+    public static final String REDACTED = "******";
+
+    /**
+     * The options as they were given ({@code key -> value}, defaults left out). The job publishes them
+     * as its global job parameters: the web UI shows them, and scripts/upgrade.sh resubmits the job
+     * with them. Values of Kafka properties that may hold a secret (passwords, JAAS configurations,
+     * keys, tokens, credentials) are {@link #REDACTED}.
+     */
+    public Map<String, String> givenArguments() {
+        Map<String, String> given = new java.util.TreeMap<>();
+        config.toMap().forEach((key, value) -> given.put(key, mayBeSecret(key) ? REDACTED : value));
+        return given;
+    }
+
+    static boolean mayBeSecret(String key) {
+        String k = key.toLowerCase(java.util.Locale.ROOT);
+        return k.startsWith(KAFKA_PROPERTIES_PREFIX) && Stream.of("password", "secret", "jaas", "token", "credential",
+                "key").anyMatch(k::contains) && !k.endsWith(".serializer") && !k.endsWith(".deserializer");
+    }
+
     /** Pass-through Kafka client properties (security and tuning), without the prefix. */
     public Properties kafkaProperties() {
         Properties properties = new Properties();

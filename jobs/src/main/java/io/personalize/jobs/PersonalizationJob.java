@@ -189,6 +189,8 @@ public final class PersonalizationJob {
         config.set(ExecutionOptions.BUFFER_TIMEOUT, settings.get(JobSettings.BUFFER_TIMEOUT));
         // Operators never keep or mutate records they have emitted or received.
         config.set(PipelineOptions.OBJECT_REUSE, true);
+        // Shown in the web UI (job configuration) and read back by scripts/upgrade.sh; secrets redacted.
+        config.set(PipelineOptions.GLOBAL_JOB_PARAMETERS, settings.givenArguments());
         return config;
     }
 

@@ -22,6 +22,26 @@ class JobSettingsTest {
     }
 
     @Test
+    void theGivenArgumentsArePublishedWithSecretsRedacted() {
+        JobSettings settings = JobSettings.fromArgs(new String[] {"--models-dir", "/models", "--delivery-guarantee",
+                "EXACTLY_ONCE", "--kafka.properties.security.protocol", "SASL_SSL",
+                "--kafka.properties.sasl.jaas.config", "PlainLoginModule required password=\"hunter2\";",
+                "--kafka.properties.ssl.truststore.password", "changeit",
+                "--kafka.properties.key.serializer", "org.apache.kafka.common.serialization.StringSerializer"});
+        assertThat(settings.givenArguments()).containsExactly(
+                Map.entry("delivery-guarantee", "EXACTLY_ONCE"),
+                Map.entry("kafka.properties.key.serializer", "org.apache.kafka.common.serialization.StringSerializer"),
+                Map.entry("kafka.properties.sasl.jaas.config", JobSettings.REDACTED),
+                Map.entry("kafka.properties.security.protocol", "SASL_SSL"),
+                Map.entry("kafka.properties.ssl.truststore.password", JobSettings.REDACTED),
+                Map.entry("models-dir", "/models"));
+        // what the web UI shows and scripts/upgrade.sh reads back: the job's global parameters
+        assertThat(PersonalizationJob.environmentConfig(settings).get(
+                org.apache.flink.configuration.PipelineOptions.GLOBAL_JOB_PARAMETERS))
+                .isEqualTo(settings.givenArguments());
+    }
+
+    @Test
     void otherWriterSchemasMustResolveToTheCurrentEvent(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
             throws Exception {
         String current = io.personalize.schema.UserEvent.getClassSchema().toString();
