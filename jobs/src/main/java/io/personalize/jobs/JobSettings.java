@@ -187,7 +187,11 @@ public final class JobSettings {
             .withDescription("Repeat customers whose purchase propensity is below this get a retention offer.");
     public static final ConfigOption<Integer> MAX_ITEMS = ConfigOptions.key("decision.max-items")
             .intType().defaultValue(20).withDescription("Items per decision.");
-    /** How decisions, assignments and dead letters are written to Kafka. */
+    /**
+     * How every output topic is written: at least once (records go out at once; a failover replays
+     * what came after the last checkpoint, with the same ids), or exactly once (each Kafka sink writes
+     * in transactions committed with the checkpoints; consumers read {@code read_committed}).
+     */
     public enum Delivery {
         AT_LEAST_ONCE(DeliveryGuarantee.AT_LEAST_ONCE),
         EXACTLY_ONCE(DeliveryGuarantee.EXACTLY_ONCE);
