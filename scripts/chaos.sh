@@ -118,12 +118,13 @@ submit_out="$("$SCRIPTS_DIR/flink.sh" run -d -p "$parallelism" -Dexecution.check
   --delivery-guarantee "$guarantee" 2>&1)" || { echo "$submit_out" >&2; die "submission failed"; }
 job_id="$(job_id_from "$submit_out")" || { echo "$submit_out" >&2; die "no job id in the CLI output"; }
 
-# True when the job and every one of its tasks are RUNNING.
+# True when the job runs and every one of its tasks is RUNNING (or FINISHED: without a control topic
+# the job's empty control source ends at once).
 all_running() {
   local body
   body="$(http_get "$rest/jobs/$job_id" 2>/dev/null)" || return 1
   [[ "$body" == *'"state":"RUNNING"'* ]] || return 1
-  ! grep -o '"status":"[A-Z_]*"' <<<"$body" | grep -qv '"status":"RUNNING"'
+  ! grep -o '"status":"[A-Z_]*"' <<<"$body" | grep -qvE '"status":"(RUNNING|FINISHED)"'
 }
 deadline=$((SECONDS + 180))
 until all_running; do
