@@ -8,4 +8,6 @@ if [[ "${1:-}" == "-h" || "${1:-}" == "--help" ]]; then
   run_tool io.personalize.jobs.tools.ReplayEvents --help
   exit 0
 fi
-run_tool io.personalize.jobs.tools.ReplayEvents --bootstrap-servers "${KAFKA_BOOTSTRAP:-localhost:${KAFKA_PORT:-9092}}" "$@"
+# exec: the JVM takes this script's pid, so that `scripts/replay.sh ... &` then `kill $!` stops the replay
+tool_cmd io.personalize.jobs.tools.ReplayEvents --bootstrap-servers "${KAFKA_BOOTSTRAP:-localhost:${KAFKA_PORT:-9092}}" "$@"
+exec "${TOOL_CMD[@]}"
