@@ -1,6 +1,8 @@
 package io.personalize.udfs.recommend;
 
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * One item's co-occurrence counts: how often it was bought or viewed, and the items seen with it
@@ -63,18 +65,22 @@ public class ItemNeighbors {
         out.occurrences = a.occurrences + b.occurrences;
         out.items = Arrays.copyOf(a.items, a.items.length + b.items.length);
         out.counts = Arrays.copyOf(a.counts, a.counts.length + b.counts.length);
+        // a's items by position: this runs for each of a user's items on every event, and a scan of
+        // a for each of b's items (up to 64 x 64 string comparisons) was most of candidate generation
+        Map<String, Integer> positions = new HashMap<>(a.items.length * 2);
+        for (int i = 0; i < a.items.length; i++) {
+            positions.put(a.items[i], i);
+        }
         int n = a.items.length;
-        outer:
         for (int j = 0; j < b.items.length; j++) {
-            for (int i = 0; i < a.items.length; i++) {
-                if (out.items[i].equals(b.items[j])) {
-                    out.counts[i] += b.counts[j];
-                    continue outer;
-                }
+            Integer i = positions.get(b.items[j]);
+            if (i != null) {
+                out.counts[i] += b.counts[j];
+            } else {
+                out.items[n] = b.items[j];
+                out.counts[n] = b.counts[j];
+                n++;
             }
-            out.items[n] = b.items[j];
-            out.counts[n] = b.counts[j];
-            n++;
         }
         out.items = Arrays.copyOf(out.items, n);
         out.counts = Arrays.copyOf(out.counts, n);

@@ -47,6 +47,33 @@ class RecommendPartsTest {
     }
 
     @Test
+    void sumOfFullListsKeepsTheFirstListsOrderThenTheSecondsNewItems() {
+        ItemNeighbors a = new ItemNeighbors();
+        ItemNeighbors b = new ItemNeighbors();
+        a.occurrences = 500;
+        b.occurrences = 70;
+        for (int i = 0; i < ItemNeighbors.MAX_NEIGHBORS; i++) {
+            a.add("item-" + (3 * i), i + 1);
+            b.add("item-" + (2 * i), 100 + i);
+        }
+        ItemNeighbors sum = ItemNeighbors.sum(a, b);
+        // the first list's items in their order, then the second's that the first lacks, in theirs
+        List<String> expected = new java.util.ArrayList<>(List.of(a.items));
+        for (String item : b.items) {
+            if (!expected.contains(item)) {
+                expected.add(item);
+            }
+        }
+        assertThat(sum.items).containsExactlyElementsOf(expected);
+        assertThat(sum.occurrences).isEqualTo(570);
+        for (String item : sum.items) {
+            assertThat(sum.countOf(item)).as(item).isEqualTo(a.countOf(item) + b.countOf(item));
+        }
+        assertThat(sum.countOf("item-0")).isEqualTo(1 + 100);
+        assertThat(sum.countOf("item-6")).isEqualTo(3 + 103);
+    }
+
+    @Test
     void aPurchaseCoOccursWithTheUsersPreviousPurchasesBothWays() {
         ItemCooccurrence.InMemory index = new ItemCooccurrence.InMemory(10);
         UserFeatures features = new UserFeatures();
