@@ -326,8 +326,7 @@ public final class Bench {
         }
 
         private static double pct(long[] sortedMicros, double q) {
-            int index = (int) Math.min(sortedMicros.length - 1, Math.ceil(q * sortedMicros.length) - 1);
-            return sortedMicros[Math.max(0, index)] / 1e3;
+            return BenchPlot.percentile(sortedMicros, q) / 1e3;
         }
     }
 }
