@@ -223,13 +223,13 @@ public final class PersonalizationJob {
             audit = null;
         }
         deadLetters.sinkTo(sinks.deadLetters()).uid("dead-letters-sink").name("dead-letters-sink");
-        KeyedStream<ControlEvent, String> controlByUser = control
-                .filter(RouteControlCommands::isUserCommand).uid("user-commands").name("user-commands")
+        KeyedStream<ControlEvent, String> controlByUser = rare(control
+                .filter(RouteControlCommands::isUserCommand).uid("user-commands").name("user-commands"))
                 .keyBy(ControlEvent::getUserId);
-        DataStream<ControlEvent> modelCommands = control
-                .filter(DeployModels::isModelCommand).uid("model-commands").name("model-commands");
-        DataStream<ControlEvent> decisionCommands = control
-                .filter(DecideAndAssign::isDecisionCommand).uid("decision-commands").name("decision-commands");
+        DataStream<ControlEvent> modelCommands = rare(control
+                .filter(DeployModels::isModelCommand).uid("model-commands").name("model-commands"));
+        DataStream<ControlEvent> decisionCommands = rare(control
+                .filter(DecideAndAssign::isDecisionCommand).uid("decision-commands").name("decision-commands"));
 
         SingleOutputStreamOperator<FeaturizedEvent> featurized = valid
                 .keyBy(UserEvent::getUserId)
@@ -256,8 +256,8 @@ public final class PersonalizationJob {
         // the decision operator's subtask for the user without another shuffle.
         DataStream<DecisionInput> scoredInputs = scored.map(DecisionInput::of).returns(DecisionInput.class)
                 .uid("scored-decision-inputs").name("scored-decision-inputs");
-        DataStream<DecisionInput> userCommandInputs = controlByUser.map(DecisionInput::of).returns(DecisionInput.class)
-                .uid("user-command-decision-inputs").name("user-command-decision-inputs");
+        DataStream<DecisionInput> userCommandInputs = rare(controlByUser.map(DecisionInput::of).returns(DecisionInput.class)
+                .uid("user-command-decision-inputs").name("user-command-decision-inputs"));
         KeyedStream<DecisionInput, String> decisionInputs = DataStreamUtils.reinterpretAsKeyedStream(
                 scoredInputs.union(userCommandInputs), DecisionInput::userId, Types.STRING);
 
@@ -272,19 +272,19 @@ public final class PersonalizationJob {
         decided.getSideOutput(DecideAndAssign.ASSIGNMENTS)
                 .sinkTo(sinks.assignments()).uid("assignments-sink").name("assignments-sink");
 
-        SingleOutputStreamOperator<ExperimentResult> analysed = decided
+        SingleOutputStreamOperator<ExperimentResult> analysed = rare(decided
                 .getSideOutput(DecideAndAssign.EXPERIMENT_OBSERVATIONS)
                 .keyBy(o -> o.experimentKey, Types.STRING)
                 .process(new AnalyzeExperiments(settings.analysisSettings()))
-                .uid("analyze-experiments").name("analyze-experiments");
+                .uid("analyze-experiments").name("analyze-experiments"));
         if (sinks.experimentResults() != null) {
             analysed.sinkTo(sinks.experimentResults()).uid("experiment-results-sink").name("experiment-results-sink");
         }
-        SingleOutputStreamOperator<ControlEvent> banditUpdates = decided.getSideOutput(DecideAndAssign.BANDIT_FEEDBACK)
+        SingleOutputStreamOperator<ControlEvent> banditUpdates = rare(decided.getSideOutput(DecideAndAssign.BANDIT_FEEDBACK)
                 .keyBy(f -> LearnBandit.KEY, Types.STRING)
                 .process(new LearnBandit(Action.values().length, DecisionContext.DIMENSION,
                         settings.get(JobSettings.BANDIT_PUBLISH_INTERVAL)))
-                .uid("learn-bandit").name("learn-bandit");
+                .uid("learn-bandit").name("learn-bandit"));
         if (sinks.jobCommands() != null) {
             analysed.getSideOutput(AnalyzeExperiments.GUARDRAIL_COMMANDS).union(banditUpdates)
                     .sinkTo(sinks.jobCommands()).uid("job-commands-sink").name("job-commands-sink");
@@ -303,6 +303,16 @@ public final class PersonalizationJob {
                         analysed.getSideOutput(AuditRecords.AUDIT));
         (audit == null ? erasures : audit.union(erasures))
                 .sinkTo(sinks.audit()).uid("audit-sink").name("audit-sink");
+    }
+
+    /**
+     * An operator whose records leave its task rarely (control commands, experiment and bandit
+     * reports): each one is sent at once. With --buffer-timeout, every network output has a thread
+     * that wakes each timeout to flush it; those threads cost about a quarter of a core on an idle
+     * job, and these outputs do not need one.
+     */
+    private static <T> SingleOutputStreamOperator<T> rare(SingleOutputStreamOperator<T> operator) {
+        return operator.setBufferTimeout(0);
     }
 
     /**
