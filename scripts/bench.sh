@@ -39,8 +39,10 @@ if [[ "${1:-}" == "features" ]]; then
     run_tool io.personalize.jobs.tools.FeatureBench --help
     exit 0
   fi
-  # RocksDB and the peer's state want more heap than the tools' default
-  TOOL_HEAP=6g run_tool io.personalize.jobs.tools.FeatureBench --work-dir "$RUN_DIR/feature-bench" "$@"
+  # RocksDB and the peer's state want more heap than the tools' default; the RocksDB tuning is the
+  # local profile's, which the other profiles share
+  TOOL_HEAP=6g run_tool io.personalize.jobs.tools.FeatureBench --work-dir "$RUN_DIR/feature-bench" \
+    --flink-conf "$FLINK_CONF_ROOT/local" "$@"
   rm -rf "$RUN_DIR/feature-bench"
   exit 0
 fi

@@ -13,10 +13,13 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.GlobalConfiguration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.state.rocksdb.RocksDBConfigurableOptions;
 import org.junit.jupiter.api.Test;
+import org.rocksdb.CompressionType;
 import org.snakeyaml.engine.v2.api.Load;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 
@@ -161,6 +164,12 @@ class DeploymentFilesTest {
             assertThat(conf.get(CheckpointingOptions.CHECKPOINTS_DIRECTORY)).as(profile).isNotBlank();
             assertThat(conf.get(CheckpointingOptions.SAVEPOINT_DIRECTORY)).as(profile).isNotBlank();
             assertThat(conf.toMap()).as(profile).containsEntry("metrics.reporter.prom.factory.class", PROMETHEUS_REPORTER);
+            // the feature state's RocksDB tuning, read through RocksDB's own typed options (a typo fails here)
+            assertThat(conf.get(RocksDBConfigurableOptions.USE_BLOOM_FILTER)).as(profile).isTrue();
+            assertThat(conf.get(RocksDBConfigurableOptions.WRITE_BUFFER_SIZE)).as(profile)
+                    .isEqualTo(MemorySize.parse("128mb"));
+            assertThat(conf.get(RocksDBConfigurableOptions.COMPRESSION_PER_LEVEL)).as(profile)
+                    .containsExactly(CompressionType.LZ4_COMPRESSION);
             if (!profile.equals("local")) {
                 assertThat(conf.get(RestartStrategyOptions.RESTART_STRATEGY)).as(profile).isEqualTo("exponential-delay");
             }

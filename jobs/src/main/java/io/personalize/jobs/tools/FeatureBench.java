@@ -32,6 +32,7 @@ import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.api.java.typeutils.RowTypeInfo;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.GlobalConfiguration;
 import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.RestOptions;
@@ -64,6 +65,7 @@ import picocli.CommandLine.Option;
         description = "Events/s per core of the feature stage vs. Flink SQL OVER windows, and state bytes per user.")
 public final class FeatureBench implements Callable<Integer> {
     private static final long T0 = 1_700_000_000_000L;
+    private static final String ROCKSDB_OPTIONS = "state.backend.rocksdb.";
     private static final String[] TYPE_NAMES = {"VIEW", "CLICK", "ADD_TO_CART", "PURCHASE", "REVIEW", "SEARCH"};
 
     @Option(names = "--users", split = ",", defaultValue = "100000,1000000",
@@ -87,9 +89,17 @@ public final class FeatureBench implements Callable<Integer> {
     @Option(names = "--work-dir", defaultValue = ".run/feature-bench") Path workDir;
     @Option(names = "--rest-port", defaultValue = "18089", description = "REST port of the in-process cluster.")
     int restPort;
+    @Option(names = "--flink-conf",
+            description = "A Flink configuration directory (config.yaml) whose state.backend.rocksdb.* settings the "
+                    + "runs use, so the bench measures a profile's RocksDB tuning; --flink-option overrides them.")
+    Path flinkConfDir;
     @Option(names = "--flink-option", description = "Extra Flink configuration, key=value (repeatable), e.g. RocksDB tuning.")
     Map<String, String> flinkOptions = new HashMap<>();
     @Option(names = "--no-peer", description = "Skip the Flink SQL peer.") boolean noPeer;
+    @Option(names = "--warmup-events", defaultValue = "1000000",
+            description = "Events of the untimed warm-up run, so the JIT compiler has finished before the timed runs "
+                    + "(default: ${DEFAULT-VALUE}).")
+    long warmupEvents;
     @Option(names = "--baseline", description = "Also run source -> keyBy -> sink without features: the floor of the cost.")
     boolean baseline;
 
@@ -156,6 +166,13 @@ public final class FeatureBench implements Callable<Integer> {
         config.set(PipelineOptions.GENERIC_TYPES, false);
         config.set(PipelineOptions.OBJECT_REUSE, true);
         config.setString("metrics.fetcher.update-interval", "200 ms");
+        if (flinkConfDir != null) {
+            GlobalConfiguration.loadConfiguration(flinkConfDir.toString()).toMap().forEach((key, value) -> {
+                if (key.startsWith(ROCKSDB_OPTIONS)) {
+                    config.setString(key, value);
+                }
+            });
+        }
         flinkOptions.forEach(config::setString);
         config.set(RestOptions.PORT, restPort);
         config.set(RestOptions.BIND_PORT, Integer.toString(restPort));
@@ -318,8 +335,15 @@ public final class FeatureBench implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         long spanMs = spanDays * 24L * 3600 * 1000;
+        Map<String, String> rocksDbOptions = new java.util.TreeMap<>();
+        flinkConfig(workDir).toMap().forEach((key, value) -> {
+            if (key.startsWith(ROCKSDB_OPTIONS)) {
+                rocksDbOptions.put(key, value);
+            }
+        });
+        System.out.printf("state backend %s, RocksDB options %s%n", stateBackend, rocksDbOptions);
         System.out.printf("warming up (JIT) ...%n");
-        ours(10_000, 200_000, "warmup-features");
+        ours(10_000, warmupEvents, "warmup-features");
         if (!noPeer) {
             flinkSql(10_000, 10_000, "warmup-flink-sql");
         }
