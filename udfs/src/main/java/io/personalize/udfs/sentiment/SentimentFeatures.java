@@ -5,7 +5,9 @@ import io.personalize.udfs.features.TextFeatures;
 /**
  * The sentiment model's input: counts of the text's hashed unigrams and bigrams
  * ({@link TextFeatures#hashedTokens}, the tokens the feature operator already computes), folded
- * into {@link #WIDTH} columns so a batch stays small.
+ * into {@link #WIDTH} columns. An n-gram the text lacks is missing (NaN), not a zero count, in
+ * training and in serving: the rows are then sparse, and XGBoost scores them as such (a sentence
+ * sets a few dozen of the 4,096 columns).
  */
 public final class SentimentFeatures {
     public static final String MODEL = "sentiment";
@@ -15,8 +17,10 @@ public final class SentimentFeatures {
 
     public static float[] row(int[] hashedTokens) {
         float[] row = new float[WIDTH];
+        java.util.Arrays.fill(row, Float.NaN);
         for (int slot : hashedTokens) {
-            row[slot & (WIDTH - 1)]++;
+            int column = slot & (WIDTH - 1);
+            row[column] = Float.isNaN(row[column]) ? 1 : row[column] + 1;
         }
         return row;
     }

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
 import org.apache.flink.streaming.api.datastream.AsyncDataStream;
@@ -100,6 +101,50 @@ class ScoreWithModelTest {
         }
         // a real model separates users: scores are not all the same
         assertThat(out.stream().map(s -> s.result.score).distinct().count()).isGreaterThan(20);
+    }
+
+    /** Scores the rows with the version through the given translator, in one batch. */
+    private static float[] scoreWith(ModelRegistry.ModelVersion version, XgbBatchTranslator translator, float[][] rows)
+            throws Exception {
+        String file = version.metadata().file;
+        var criteria = ai.djl.repository.zoo.Criteria.builder().setTypes(float[][].class, float[].class)
+                .optModelPath(version.dir()).optModelName(file.substring(0, file.lastIndexOf('.')))
+                .optEngine(version.metadata().engine).optTranslator(translator).build();
+        try (var model = criteria.loadModel(); var predictor = model.newPredictor()) {
+            return predictor.predict(rows);
+        }
+    }
+
+    @Test
+    void mostlyMissingRowsScoreTheSameSentAsCsrAsSentDense() throws Exception {
+        ModelRegistry.ModelVersion version =
+                new ModelRegistry(TrainedModels.registry()).current(DecisionPolicy.PROPENSITY_MODEL, FeatureVector.NAMES);
+        List<ScoringRequest> inputs = realFeaturizedEvents(1_000);
+        // a real row keeps one feature in eight; the others are missing, as absent n-grams are
+        float[][] rows = new float[inputs.size()][];
+        for (int r = 0; r < rows.length; r++) {
+            rows[r] = inputs.get(r).features.clone();
+            for (int c = 0; c < rows[r].length; c++) {
+                if ((c + r) % 8 != 0) {
+                    rows[r][c] = Float.NaN;
+                }
+            }
+        }
+        float[] dense = scoreWith(version, new XgbBatchTranslator(0), rows);
+        float[] csr = scoreWith(version, new XgbBatchTranslator(1), rows);
+        float[] chosen = scoreWith(version, new XgbBatchTranslator(), rows);
+        assertThat(csr).containsExactly(dense);
+        assertThat(chosen).containsExactly(dense);
+        assertThat(dense).hasSize(rows.length);
+        for (float score : dense) {
+            assertThat(score).isBetween(0f, 1f);
+        }
+        assertThat(IntStream.range(0, dense.length).mapToObj(i -> dense[i]).distinct().count()).isGreaterThan(20);
+        // the all-missing row is the sparsest batch there is
+        float[] empty = new float[FeatureVector.SIZE];
+        java.util.Arrays.fill(empty, Float.NaN);
+        assertThat(scoreWith(version, new XgbBatchTranslator(), new float[][] {empty}))
+                .containsExactly(scoreWith(version, new XgbBatchTranslator(0), new float[][] {empty}));
     }
 
     @Test
