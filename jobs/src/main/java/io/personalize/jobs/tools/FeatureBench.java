@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
@@ -100,6 +101,9 @@ public final class FeatureBench implements Callable<Integer> {
             description = "Events of the untimed warm-up run, so the JIT compiler has finished before the timed runs "
                     + "(default: ${DEFAULT-VALUE}).")
     long warmupEvents;
+    /** The state.backend.rocksdb.* settings of --flink-conf, read once; --flink-option overrides them. */
+    private Map<String, String> profileRocksDbOptions = Map.of();
+
     @Option(names = "--baseline", description = "Also run source -> keyBy -> sink without features: the floor of the cost.")
     boolean baseline;
 
@@ -154,6 +158,16 @@ public final class FeatureBench implements Callable<Integer> {
         return Row.of(f.userId, TYPE_NAMES[f.type], f.eventTime, f.itemId, amount);
     }
 
+    private static Map<String, String> rocksDbOptions(Map<String, String> settings) {
+        Map<String, String> rocksDb = new TreeMap<>();
+        settings.forEach((key, value) -> {
+            if (key.startsWith(ROCKSDB_OPTIONS)) {
+                rocksDb.put(key, value);
+            }
+        });
+        return rocksDb;
+    }
+
     private Configuration flinkConfig(Path checkpoints) {
         Configuration config = new Configuration();
         config.set(StateBackendOptions.STATE_BACKEND, stateBackend);
@@ -166,13 +180,7 @@ public final class FeatureBench implements Callable<Integer> {
         config.set(PipelineOptions.GENERIC_TYPES, false);
         config.set(PipelineOptions.OBJECT_REUSE, true);
         config.setString("metrics.fetcher.update-interval", "200 ms");
-        if (flinkConfDir != null) {
-            GlobalConfiguration.loadConfiguration(flinkConfDir.toString()).toMap().forEach((key, value) -> {
-                if (key.startsWith(ROCKSDB_OPTIONS)) {
-                    config.setString(key, value);
-                }
-            });
-        }
+        profileRocksDbOptions.forEach(config::setString);
         flinkOptions.forEach(config::setString);
         config.set(RestOptions.PORT, restPort);
         config.set(RestOptions.BIND_PORT, Integer.toString(restPort));
@@ -335,13 +343,12 @@ public final class FeatureBench implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         long spanMs = spanDays * 24L * 3600 * 1000;
-        Map<String, String> rocksDbOptions = new java.util.TreeMap<>();
-        flinkConfig(workDir).toMap().forEach((key, value) -> {
-            if (key.startsWith(ROCKSDB_OPTIONS)) {
-                rocksDbOptions.put(key, value);
-            }
-        });
-        System.out.printf("state backend %s, RocksDB options %s%n", stateBackend, rocksDbOptions);
+        if (flinkConfDir != null) {
+            profileRocksDbOptions = rocksDbOptions(GlobalConfiguration.loadConfiguration(flinkConfDir.toString()).toMap());
+        }
+        Map<String, String> effective = new TreeMap<>(profileRocksDbOptions);
+        effective.putAll(rocksDbOptions(flinkOptions));
+        System.out.printf("state backend %s, RocksDB options %s%n", stateBackend, effective);
         System.out.printf("warming up (JIT) ...%n");
         ours(10_000, warmupEvents, "warmup-features");
         if (!noPeer) {

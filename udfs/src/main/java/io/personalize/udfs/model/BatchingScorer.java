@@ -42,15 +42,20 @@ public final class BatchingScorer implements AutoCloseable {
 
     public static BatchingScorer open(ModelRegistry.ModelVersion version, int maxBatch, int queueCapacity,
             IntConsumer batchSizeListener, String threadName) throws Exception {
+        return new BatchingScorer(criteria(version, new XgbBatchTranslator()).loadModel(), maxBatch, queueCapacity,
+                batchSizeListener, threadName);
+    }
+
+    /** How DJL loads the version's model file, scoring batches through the given translator. */
+    static Criteria<float[][], float[]> criteria(ModelRegistry.ModelVersion version, XgbBatchTranslator translator) {
         String file = version.metadata().file;
-        Criteria<float[][], float[]> criteria = Criteria.builder()
+        return Criteria.builder()
                 .setTypes(float[][].class, float[].class)
                 .optModelPath(version.dir())
                 .optModelName(file.substring(0, file.lastIndexOf('.')))
                 .optEngine(version.metadata().engine)
-                .optTranslator(new XgbBatchTranslator())
+                .optTranslator(translator)
                 .build();
-        return new BatchingScorer(criteria.loadModel(), maxBatch, queueCapacity, batchSizeListener, threadName);
     }
 
     /**

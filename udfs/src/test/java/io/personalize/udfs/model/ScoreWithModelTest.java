@@ -106,11 +106,7 @@ class ScoreWithModelTest {
     /** Scores the rows with the version through the given translator, in one batch. */
     private static float[] scoreWith(ModelRegistry.ModelVersion version, XgbBatchTranslator translator, float[][] rows)
             throws Exception {
-        String file = version.metadata().file;
-        var criteria = ai.djl.repository.zoo.Criteria.builder().setTypes(float[][].class, float[].class)
-                .optModelPath(version.dir()).optModelName(file.substring(0, file.lastIndexOf('.')))
-                .optEngine(version.metadata().engine).optTranslator(translator).build();
-        try (var model = criteria.loadModel(); var predictor = model.newPredictor()) {
+        try (var model = BatchingScorer.criteria(version, translator).loadModel(); var predictor = model.newPredictor()) {
             return predictor.predict(rows);
         }
     }
