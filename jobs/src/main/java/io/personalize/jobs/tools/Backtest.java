@@ -12,6 +12,9 @@ import io.personalize.schema.UserEvent;
 import io.personalize.udfs.recommend.Recommender;
 import io.personalize.udfs.training.CustomerOrders;
 import io.personalize.udfs.training.OnlineRetailEvents;
+import io.personalize.udfs.catalog.ApprovedCatalog;
+import io.personalize.udfs.catalog.SafetyScreen;
+import io.personalize.udfs.decision.ItemGate;
 import io.personalize.udfs.training.RankingMetrics;
 import io.personalize.udfs.training.RecommenderTrainer;
 import java.io.BufferedWriter;
@@ -124,7 +127,10 @@ public final class Backtest implements Callable<Integer> {
         System.out.printf("%,d decisions in %.0f s (%,.0f events/s) -> %s%n", written, seconds, events.size() / seconds, jsonl);
 
         Map<String, Map<String, RankingMetrics>> job = evaluate(jsonl, events, cutMs);
-        Map<String, Map<String, RankingMetrics>> baselines = RecommenderTrainer.baselines(events, cutMs);
+        // the job shows only what its item gate lets through (no postage, fees or unsafe items); the
+        // baselines are also measured with the same gate on their lists
+        ItemGate.Check gate = new ItemGate(ApprovedCatalog.load(models), SafetyScreen.load(models), null).check();
+        Map<String, Map<String, RankingMetrics>> baselines = RecommenderTrainer.baselines(events, cutMs, gate::allows);
         ObjectNode metrics = JSON.createObjectNode();
         for (String split : List.of("first_order_after_cut", "every_order_after_cut")) {
             Map<String, RankingMetrics> rows = new LinkedHashMap<>(job.get(split));
@@ -132,7 +138,7 @@ public final class Backtest implements Callable<Integer> {
             System.out.println(split + ":");
             ObjectNode node = metrics.putObject(split);
             rows.forEach((name, m) -> {
-                System.out.printf("  %-20s %s%n", name, m.summary());
+                System.out.printf("  %-26s %s%n", name, m.summary());
                 ObjectNode n = node.putObject(name);
                 n.put("orders", m.baskets());
                 n.put("recall_at_20", m.recall());

@@ -117,14 +117,35 @@ public final class RecommenderTrainer {
 
     /** The two baselines on the orders from the cut on: the first after it per customer, and every one. */
     public static Map<String, Map<String, RankingMetrics>> baselines(List<UserEvent> events, long cutMs) {
+        return baselines(events, cutMs, null);
+    }
+
+    /**
+     * The baselines, and when {@code shown} is given, also each baseline's list with only the items
+     * it lets through (what the job's item gate does to its own lists), as {@code <name>_gated}.
+     */
+    public static Map<String, Map<String, RankingMetrics>> baselines(List<UserEvent> events, long cutMs,
+            java.util.function.Predicate<String> shown) {
         Map<String, RankingMetrics> first = newMetrics();
         Map<String, RankingMetrics> all = newMetrics();
         first.remove("ranker");
         all.remove("ranker");
+        if (shown != null) {
+            for (Map<String, RankingMetrics> metrics : List.of(first, all)) {
+                metrics.put("repeat_then_popular_gated", new RankingMetrics(K));
+                metrics.put("item_knn_gated", new RankingMetrics(K));
+            }
+        }
         for (TestPoint point : replay(events, cutMs).test()) {
             for (Map<String, RankingMetrics> metrics : point.firstAfterCut() ? List.of(first, all) : List.of(all)) {
                 metrics.get("repeat_then_popular").add(point.repeatBaseline(), point.basket(), point.boughtBefore());
                 metrics.get("item_knn").add(point.knnBaseline(), point.basket(), point.boughtBefore());
+                if (shown != null) {
+                    metrics.get("repeat_then_popular_gated").add(point.repeatBaseline().stream().filter(shown).toList(),
+                            point.basket(), point.boughtBefore());
+                    metrics.get("item_knn_gated").add(point.knnBaseline().stream().filter(shown).toList(),
+                            point.basket(), point.boughtBefore());
+                }
             }
         }
         return Map.of("first_order_after_cut", first, "every_order_after_cut", all);

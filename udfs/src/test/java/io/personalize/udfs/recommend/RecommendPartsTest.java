@@ -74,6 +74,55 @@ class RecommendPartsTest {
     }
 
     @Test
+    void theStreamsCountsContinueTheIndexAsOneIndexCountedPastTheCut() throws Exception {
+        // enough items per update that neighbour lists fill and the space-saving rule evicts
+        java.util.Random random = new java.util.Random(7);
+        List<CooccurrenceUpdate> updates = new java.util.ArrayList<>();
+        for (int t = 0; t < 4_000; t++) {
+            String item = "i" + random.nextInt(150);
+            String[] with = random.ints(1 + random.nextInt(8), 0, 150).mapToObj(i -> "i" + i)
+                    .filter(i -> !i.equals(item)).distinct().toArray(String[]::new);
+            updates.add(new CooccurrenceUpdate(item, with, t));
+        }
+        long cut = 2_000;
+        ItemCooccurrence.InMemory throughout = new ItemCooccurrence.InMemory(20);
+        ItemCooccurrence.InMemory untilCut = new ItemCooccurrence.InMemory(20);
+        ItemCooccurrence.InMemory untilCutAgain = new ItemCooccurrence.InMemory(20);
+        for (CooccurrenceUpdate u : updates) {
+            throughout.apply(u);
+            if (u.eventTime < cut) {
+                untilCut.apply(u);
+                untilCutAgain.apply(u);
+            }
+        }
+        assertThat(throughout.items.values()).anyMatch(n -> n.items.length == ItemNeighbors.MAX_NEIGHBORS);
+
+        CooccurrenceSinceCut sinceCut = new CooccurrenceSinceCut(new CooccurrenceArtifact(cut, untilCut));
+        ItemCooccurrence.InMemory counted = new ItemCooccurrence.InMemory(20);
+        TopItems top = null;
+        for (CooccurrenceUpdate u : updates) {
+            if (!sinceCut.alreadyCounted(u)) {
+                top = sinceCut.count(counted, top, u);
+            }
+        }
+        ItemCooccurrence.View view = sinceCut.view(counted);
+        for (var entry : throughout.items.entrySet()) {
+            ItemNeighbors expected = entry.getValue();
+            ItemNeighbors actual = view.neighbors(entry.getKey());
+            assertThat(actual.occurrences).as(entry.getKey()).isEqualTo(expected.occurrences);
+            assertThat(actual.items).as(entry.getKey()).containsExactly(expected.items);
+            assertThat(actual.counts).as(entry.getKey()).containsExactly(expected.counts);
+        }
+        assertThat(top.items).containsExactly(throughout.top.items);
+        assertThat(top.counts).containsExactly(throughout.top.counts);
+        // the index itself is untouched: still the counts at the cut
+        for (var entry : untilCutAgain.items.entrySet()) {
+            assertThat(untilCut.get(entry.getKey()).counts).containsExactly(entry.getValue().counts);
+            assertThat(untilCut.get(entry.getKey()).occurrences).isEqualTo(entry.getValue().occurrences);
+        }
+    }
+
+    @Test
     void aPurchaseCoOccursWithTheUsersPreviousPurchasesBothWays() {
         ItemCooccurrence.InMemory index = new ItemCooccurrence.InMemory(10);
         UserFeatures features = new UserFeatures();
