@@ -18,17 +18,20 @@ import org.slf4j.LoggerFactory;
 /**
  * Recommendation candidates for every event, from the item co-occurrence index of the registry
  * (counted up to its cut) plus every co-occurrence the stream has counted since. The stream's
- * counts arrive broadcast, so every subtask holds the same index, and live in broadcast state, so
- * they survive restarts and rescaling.
+ * updates arrive broadcast, so every subtask counts all of them, and the counts live in broadcast
+ * state, so they survive restarts and rescaling.
  *
  * <p>An update is counted once this subtask has seen an event as late as the update's, or the
- * watermark has passed it, so an event's candidates come from the co-occurrence of events before it,
- * as in training. Counting on arrival leaked the future into a replay at full speed, where the
- * broadcast input can run days of event time ahead of a busy subtask's own events: the items of a
- * customer's next order became candidates for the order before. Live, the two inputs are
- * milliseconds apart and nothing waits long. Waiting updates are kept in broadcast state (at most
- * {@code maxPending}; beyond that the oldest are counted at once) and counted with the next update
- * that arrives when they are due.
+ * watermark has passed it, so an event's candidates do not come from co-occurrence far in its
+ * future, as in training. Counting on arrival leaked the future into a replay at full speed, where
+ * the broadcast input ran days of event time ahead of a busy subtask's own events. What remains:
+ * this subtask's events come from several upstream channels, so one may arrive after a later one
+ * moved the clock on (seconds live; in a replay, up to the skew between channels), and updates
+ * beyond {@code maxPending} are counted at once. Waiting updates are kept in broadcast state and
+ * counted with the next update that arrives when they are due: live, the stream's next update;
+ * after a quiet spell they wait until then. Each subtask thus counts the same updates in a slightly
+ * different order, and its counts plus its waiting updates always hold every update since the cut,
+ * so any subtask's state is a valid one to restore or rescale from.
  */
 public class GenerateCandidates extends BroadcastProcessFunction<FeaturizedEvent, CooccurrenceUpdate, CandidateRequest> {
     private static final long serialVersionUID = 1L;
@@ -42,7 +45,9 @@ public class GenerateCandidates extends BroadcastProcessFunction<FeaturizedEvent
             new MapStateDescriptor<>("cooccurrence-top-items", Types.STRING, TypeInformation.of(TopItems.class));
     /**
      * Up to 0.1.0's savepoints: the stream's counts apart from the index's, which were summed when
-     * read. Moved into {@link #STREAM_COUNTS} (index plus stream) at the first update after a restore.
+     * read. Moved into {@link #STREAM_COUNTS} (index plus stream; such an item can then keep up to
+     * twice {@link ItemNeighbors#MAX_NEIGHBORS}) with the first update after a restore; until then,
+     * candidates see the index's counts alone.
      */
     public static final MapStateDescriptor<String, ItemNeighbors> COUNTS_APART_FROM_INDEX =
             new MapStateDescriptor<>("cooccurrence-stream-counts", Types.STRING, TypeInformation.of(ItemNeighbors.class));

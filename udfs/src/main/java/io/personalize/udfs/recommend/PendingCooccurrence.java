@@ -18,7 +18,10 @@ public class PendingCooccurrence {
         return end - head;
     }
 
-    /** Adds an update in event-time order (after those of the same time); updates come nearly in order. */
+    /**
+     * Adds an update in event-time order, after those of the same time. Updates come from several
+     * upstream subtasks, in a replay hours of event time apart: the place is found by binary search.
+     */
     public void add(CooccurrenceUpdate update) {
         if (end == updates.length) {
             int waiting = count();
@@ -28,12 +31,19 @@ public class PendingCooccurrence {
             head = 0;
             end = waiting;
         }
-        int at = end++;
-        while (at > head && updates[at - 1].eventTime > update.eventTime) {
-            updates[at] = updates[at - 1];
-            at--;
+        int low = head;
+        int high = end;
+        while (low < high) {
+            int mid = (low + high) >>> 1;
+            if (updates[mid].eventTime <= update.eventTime) {
+                low = mid + 1;
+            } else {
+                high = mid;
+            }
         }
-        updates[at] = update;
+        System.arraycopy(updates, low, updates, low + 1, end - low);
+        updates[low] = update;
+        end++;
     }
 
     /**

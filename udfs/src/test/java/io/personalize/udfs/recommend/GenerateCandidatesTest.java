@@ -105,6 +105,27 @@ class GenerateCandidatesTest {
     }
 
     @Test
+    void waitingUpdatesSurviveARestore(@TempDir Path noRegistry) throws Exception {
+        OperatorSubtaskState saved;
+        try (var harness = ProcessFunctionTestHarnesses.forBroadcastProcessFunction(
+                new GenerateCandidates(noRegistry.toString()), STATES)) {
+            breadButterJam(harness, 50_000);
+            assertThat(candidatesForBread(harness, 2_000)).doesNotContain("butter", "jam");
+            saved = harness.snapshot(1, 2_000);
+        }
+        try (var restored = new BroadcastOperatorTestHarness<FeaturizedEvent, CooccurrenceUpdate, CandidateRequest>(
+                new CoBroadcastWithNonKeyedOperator<>(new GenerateCandidates(noRegistry.toString()), List.of(STATES)),
+                1, 1, 0)) {
+            restored.initializeState(saved);
+            restored.open();
+            assertThat(restored.getBroadcastState(GenerateCandidates.PENDING_UPDATES).get("pending").count()).isEqualTo(3);
+            watermark(restored, 55_000);
+            unrelatedUpdate(restored, 60_000);
+            assertThat(candidatesForBread(restored, 56_000)).contains("butter", "jam");
+        }
+    }
+
+    @Test
     void updatesAsLateAsTheSubtasksOwnEventsAreCountedWithoutWaitingForTheWatermark(@TempDir Path noRegistry)
             throws Exception {
         try (var harness = ProcessFunctionTestHarnesses.forBroadcastProcessFunction(
