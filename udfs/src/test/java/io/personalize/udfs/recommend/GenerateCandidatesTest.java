@@ -52,6 +52,17 @@ class GenerateCandidatesTest {
         h.processBroadcastWatermark(time);
     }
 
+    /** A GenerateCandidates operator started from a snapshot. */
+    private static BroadcastOperatorTestHarness<FeaturizedEvent, CooccurrenceUpdate, CandidateRequest> restore(
+            OperatorSubtaskState saved, Path modelsDir) throws Exception {
+        var restored = new BroadcastOperatorTestHarness<FeaturizedEvent, CooccurrenceUpdate, CandidateRequest>(
+                new CoBroadcastWithNonKeyedOperator<>(new GenerateCandidates(modelsDir.toString()), List.of(STATES)),
+                1, 1, 0);
+        restored.initializeState(saved);
+        restored.open();
+        return restored;
+    }
+
     private static List<String> candidatesForBread(
             BroadcastOperatorTestHarness<FeaturizedEvent, CooccurrenceUpdate, CandidateRequest> h, long time) throws Exception {
         int before = h.extractOutputValues().size();
@@ -113,11 +124,7 @@ class GenerateCandidatesTest {
             assertThat(candidatesForBread(harness, 2_000)).doesNotContain("butter", "jam");
             saved = harness.snapshot(1, 2_000);
         }
-        try (var restored = new BroadcastOperatorTestHarness<FeaturizedEvent, CooccurrenceUpdate, CandidateRequest>(
-                new CoBroadcastWithNonKeyedOperator<>(new GenerateCandidates(noRegistry.toString()), List.of(STATES)),
-                1, 1, 0)) {
-            restored.initializeState(saved);
-            restored.open();
+        try (var restored = restore(saved, noRegistry)) {
             assertThat(restored.getBroadcastState(GenerateCandidates.PENDING_UPDATES).get("pending").count()).isEqualTo(3);
             watermark(restored, 55_000);
             unrelatedUpdate(restored, 60_000);
@@ -162,11 +169,7 @@ class GenerateCandidatesTest {
             breadButterJam(old, 1_000);
             saved = old.snapshot(1, 1_000);
         }
-        try (var restored = new BroadcastOperatorTestHarness<FeaturizedEvent, CooccurrenceUpdate, CandidateRequest>(
-                new CoBroadcastWithNonKeyedOperator<>(new GenerateCandidates(noRegistry.toString()), List.of(STATES)),
-                1, 1, 0)) {
-            restored.initializeState(saved);
-            restored.open();
+        try (var restored = restore(saved, noRegistry)) {
             unrelatedUpdate(restored, 1_100); // the first update moves them
             assertThat(restored.getBroadcastState(GenerateCandidates.COUNTS_APART_FROM_INDEX).entries()).isEmpty();
             ItemNeighbors bread = restored.getBroadcastState(GenerateCandidates.STREAM_COUNTS).get("bread");
@@ -174,6 +177,76 @@ class GenerateCandidatesTest {
             assertThat(bread.countOf("butter")).isEqualTo(1);
             assertThat(bread.countOf("jam")).isEqualTo(1);
             assertThat(candidatesForBread(restored, 2_000)).contains("butter", "jam");
+        }
+    }
+
+    /** A registry whose co-occurrence index, counted until {@code cut}, has one customer buying bread then butter. */
+    private static Path registryWithBreadAndButter(Path root, long cut) throws Exception {
+        ItemCooccurrence.InMemory index = new ItemCooccurrence.InMemory(Recommender.TOP_ITEMS);
+        UserFeatures before = new UserFeatures();
+        for (String item : List.of("bread", "butter")) {
+            index.apply(ItemCooccurrence.updateFor(purchase(before, "before", item, cut - 1_000)));
+        }
+        var registry = new io.personalize.udfs.model.ModelRegistry(root);
+        Path file = registry.versionDir(Recommender.COOCCURRENCE_MODEL, "v1").resolve("cooccurrence.json.gz");
+        new CooccurrenceArtifact(cut, index).write(file);
+        registry.publish(io.personalize.udfs.model.ModelMetadata.of(Recommender.COOCCURRENCE_MODEL, "v1", "table", "test")
+                .trainedBetween(0, cut), file);
+        return root;
+    }
+
+    @Test
+    void theStreamCountsOnFromTheRegistrysIndex(@TempDir Path root) throws Exception {
+        Path registry = registryWithBreadAndButter(root, 10_000);
+        try (var harness = ProcessFunctionTestHarnesses.forBroadcastProcessFunction(
+                new GenerateCandidates(registry.toString()), STATES)) {
+            assertThat(candidatesForBread(harness, 11_000)).contains("butter").doesNotContain("jam");
+            // after the cut another customer buys bread, then jam
+            UserFeatures after = new UserFeatures();
+            for (String item : List.of("bread", "jam")) {
+                harness.processBroadcastElement(ItemCooccurrence.updateFor(purchase(after, "after", item, 12_000)), 12_000);
+            }
+            watermark(harness, 12_500);
+            unrelatedUpdate(harness, 13_000);
+            ItemNeighbors bread = harness.getBroadcastState(GenerateCandidates.STREAM_COUNTS).get("bread");
+            assertThat(bread.occurrences).as("once in the index, once since").isEqualTo(2);
+            assertThat(bread.countOf("butter")).isEqualTo(1);
+            assertThat(bread.countOf("jam")).isEqualTo(1);
+            harness.processElement(purchase(new UserFeatures(), "me", "bread", 14_000), 14_000);
+            CandidateRequest request = harness.extractOutputValues().get(1);
+            List<String> items = Arrays.asList(request.items);
+            assertThat(items).contains("butter", "jam");
+            assertThat(request.rows[items.indexOf("butter")][4]).as("P(butter | bread)").isEqualTo(0.5f);
+        }
+        // a new operator loads the index as it was written: counting since the cut did not change it
+        try (var fresh = ProcessFunctionTestHarnesses.forBroadcastProcessFunction(
+                new GenerateCandidates(registry.toString()), STATES)) {
+            fresh.processElement(purchase(new UserFeatures(), "me", "bread", 14_000), 14_000);
+            CandidateRequest request = fresh.extractOutputValues().get(0);
+            int butter = Arrays.asList(request.items).indexOf("butter");
+            assertThat(request.rows[butter][4]).as("P(butter | bread) in the index alone").isEqualTo(1f);
+            assertThat(Arrays.asList(request.items)).doesNotContain("jam");
+        }
+    }
+
+    @Test
+    void countsKeptApartBy010AreAddedToTheRegistrysIndexWhenMoved(@TempDir Path root) throws Exception {
+        Path registry = registryWithBreadAndButter(root, 10_000);
+        OperatorSubtaskState saved;
+        try (var old = ProcessFunctionTestHarnesses.forBroadcastProcessFunction(new OldLayout(),
+                GenerateCandidates.COUNTS_APART_FROM_INDEX)) {
+            UserFeatures after = new UserFeatures();
+            for (String item : List.of("bread", "jam")) {
+                old.processBroadcastElement(ItemCooccurrence.updateFor(purchase(after, "after", item, 12_000)), 12_000);
+            }
+            saved = old.snapshot(1, 12_000);
+        }
+        try (var restored = restore(saved, registry)) {
+            unrelatedUpdate(restored, 13_000);
+            ItemNeighbors bread = restored.getBroadcastState(GenerateCandidates.STREAM_COUNTS).get("bread");
+            assertThat(bread.occurrences).isEqualTo(2);
+            assertThat(bread.countOf("butter")).isEqualTo(1);
+            assertThat(bread.countOf("jam")).isEqualTo(1);
         }
     }
 
