@@ -66,7 +66,7 @@ public final class CooccurrenceSinceCut {
 
     /** An item's counts as the index's plus {@code since}, counted apart from them (the layout up to 0.1.0). */
     public ItemNeighbors continued(String item, ItemNeighbors since) {
-        return ItemNeighbors.sum(copy(baseIndex.get(item)), since);
+        return ItemNeighbors.sum(baseIndex.get(item), since); // a new list: neither is changed
     }
 
     /** The counts: an item's from {@code counted} once the stream touched it, else the index's. */

@@ -32,13 +32,19 @@ class GenerateCandidatesTest {
         return FeaturizedEvent.of(e, features);
     }
 
-    /** Another user buys bread, then butter and jam, at {@code time}: counted through the broadcast input. */
+    /** A customer buys {@code items} in order at {@code time}: counted through the broadcast input. */
+    private static void boughtTogether(BroadcastOperatorTestHarness<FeaturizedEvent, CooccurrenceUpdate, CandidateRequest> h,
+            String customer, long time, String... items) throws Exception {
+        UserFeatures features = new UserFeatures();
+        for (String item : items) {
+            h.processBroadcastElement(ItemCooccurrence.updateFor(purchase(features, customer, item, time)), time);
+        }
+    }
+
+    /** Another user buys bread, then butter and jam, at {@code time}. */
     private static void breadButterJam(BroadcastOperatorTestHarness<FeaturizedEvent, CooccurrenceUpdate, CandidateRequest> h,
             long time) throws Exception {
-        UserFeatures other = new UserFeatures();
-        for (String item : List.of("bread", "butter", "jam")) {
-            h.processBroadcastElement(ItemCooccurrence.updateFor(purchase(other, "other-" + time, item, time)), time);
-        }
+        boughtTogether(h, "other-" + time, time, "bread", "butter", "jam");
     }
 
     /** A purchase with no earlier one: an update that co-occurs with nothing, only counting its item. */
@@ -50,6 +56,12 @@ class GenerateCandidatesTest {
     private static void watermark(BroadcastOperatorTestHarness<?, ?, ?> h, long time) throws Exception {
         h.processWatermark(time);
         h.processBroadcastWatermark(time);
+    }
+
+    private static BroadcastOperatorTestHarness<FeaturizedEvent, CooccurrenceUpdate, CandidateRequest> candidates(
+            Path modelsDir, int maxPending) throws Exception {
+        return ProcessFunctionTestHarnesses.forBroadcastProcessFunction(
+                new GenerateCandidates(modelsDir.toString(), maxPending), STATES);
     }
 
     /** A GenerateCandidates operator started from a snapshot. */
@@ -72,8 +84,7 @@ class GenerateCandidatesTest {
 
     @Test
     void itemsBoughtTogetherInTheStreamBecomeCandidatesForOtherUsers(@TempDir Path noRegistry) throws Exception {
-        try (var harness = ProcessFunctionTestHarnesses.forBroadcastProcessFunction(
-                new GenerateCandidates(noRegistry.toString()), STATES)) {
+        try (var harness = candidates(noRegistry, GenerateCandidates.MAX_PENDING)) {
             breadButterJam(harness, 1_000);
             watermark(harness, 1_500);
             unrelatedUpdate(harness, 1_600); // the first update after the watermark moved counts the ones it passed
@@ -95,8 +106,7 @@ class GenerateCandidatesTest {
 
     @Test
     void anEventDoesNotSeeTheCooccurrenceOfLaterEventsThatArrivedBeforeIt(@TempDir Path noRegistry) throws Exception {
-        try (var harness = ProcessFunctionTestHarnesses.forBroadcastProcessFunction(
-                new GenerateCandidates(noRegistry.toString()), STATES)) {
+        try (var harness = candidates(noRegistry, GenerateCandidates.MAX_PENDING)) {
             // a replay: the broadcast input runs ahead of this subtask's own events
             breadButterJam(harness, 50_000);
             unrelatedUpdate(harness, 60_000);
@@ -118,8 +128,7 @@ class GenerateCandidatesTest {
     @Test
     void waitingUpdatesSurviveARestore(@TempDir Path noRegistry) throws Exception {
         OperatorSubtaskState saved;
-        try (var harness = ProcessFunctionTestHarnesses.forBroadcastProcessFunction(
-                new GenerateCandidates(noRegistry.toString()), STATES)) {
+        try (var harness = candidates(noRegistry, GenerateCandidates.MAX_PENDING)) {
             breadButterJam(harness, 50_000);
             assertThat(candidatesForBread(harness, 2_000)).doesNotContain("butter", "jam");
             saved = harness.snapshot(1, 2_000);
@@ -135,8 +144,7 @@ class GenerateCandidatesTest {
     @Test
     void updatesAsLateAsTheSubtasksOwnEventsAreCountedWithoutWaitingForTheWatermark(@TempDir Path noRegistry)
             throws Exception {
-        try (var harness = ProcessFunctionTestHarnesses.forBroadcastProcessFunction(
-                new GenerateCandidates(noRegistry.toString()), STATES)) {
+        try (var harness = candidates(noRegistry, GenerateCandidates.MAX_PENDING)) {
             breadButterJam(harness, 1_000); // no watermark yet: they wait
             assertThat(candidatesForBread(harness, 2_000)).doesNotContain("butter", "jam");
             unrelatedUpdate(harness, 2_500); // this subtask has seen 2,000: the updates at 1,000 are past
@@ -147,8 +155,7 @@ class GenerateCandidatesTest {
 
     @Test
     void aStalledClockHoldsBackAtMostMaxPendingUpdates(@TempDir Path noRegistry) throws Exception {
-        try (var harness = ProcessFunctionTestHarnesses.forBroadcastProcessFunction(
-                new GenerateCandidates(noRegistry.toString(), 3), STATES)) {
+        try (var harness = candidates(noRegistry, 3)) {
             breadButterJam(harness, 1_000); // three pending: at the bound
             assertThat(candidatesForBread(harness, 500)).doesNotContain("butter", "jam");
             unrelatedUpdate(harness, 3_000);
@@ -198,14 +205,10 @@ class GenerateCandidatesTest {
     @Test
     void theStreamCountsOnFromTheRegistrysIndex(@TempDir Path root) throws Exception {
         Path registry = registryWithBreadAndButter(root, 10_000);
-        try (var harness = ProcessFunctionTestHarnesses.forBroadcastProcessFunction(
-                new GenerateCandidates(registry.toString()), STATES)) {
+        try (var harness = candidates(registry, GenerateCandidates.MAX_PENDING)) {
             assertThat(candidatesForBread(harness, 11_000)).contains("butter").doesNotContain("jam");
             // after the cut another customer buys bread, then jam
-            UserFeatures after = new UserFeatures();
-            for (String item : List.of("bread", "jam")) {
-                harness.processBroadcastElement(ItemCooccurrence.updateFor(purchase(after, "after", item, 12_000)), 12_000);
-            }
+            boughtTogether(harness, "after", 12_000, "bread", "jam");
             watermark(harness, 12_500);
             unrelatedUpdate(harness, 13_000);
             ItemNeighbors bread = harness.getBroadcastState(GenerateCandidates.STREAM_COUNTS).get("bread");
@@ -219,8 +222,7 @@ class GenerateCandidatesTest {
             assertThat(request.rows[items.indexOf("butter")][4]).as("P(butter | bread)").isEqualTo(0.5f);
         }
         // a new operator loads the index as it was written: counting since the cut did not change it
-        try (var fresh = ProcessFunctionTestHarnesses.forBroadcastProcessFunction(
-                new GenerateCandidates(registry.toString()), STATES)) {
+        try (var fresh = candidates(registry, GenerateCandidates.MAX_PENDING)) {
             fresh.processElement(purchase(new UserFeatures(), "me", "bread", 14_000), 14_000);
             CandidateRequest request = fresh.extractOutputValues().get(0);
             int butter = Arrays.asList(request.items).indexOf("butter");
@@ -235,10 +237,7 @@ class GenerateCandidatesTest {
         OperatorSubtaskState saved;
         try (var old = ProcessFunctionTestHarnesses.forBroadcastProcessFunction(new OldLayout(),
                 GenerateCandidates.COUNTS_APART_FROM_INDEX)) {
-            UserFeatures after = new UserFeatures();
-            for (String item : List.of("bread", "jam")) {
-                old.processBroadcastElement(ItemCooccurrence.updateFor(purchase(after, "after", item, 12_000)), 12_000);
-            }
+            boughtTogether(old, "after", 12_000, "bread", "jam");
             saved = old.snapshot(1, 12_000);
         }
         try (var restored = restore(saved, registry)) {
