@@ -9,8 +9,6 @@ import io.personalize.jobs.training.TrainModels;
 import io.personalize.schema.PersonalizationDecision;
 import io.personalize.schema.ScoredItem;
 import io.personalize.schema.UserEvent;
-import io.personalize.udfs.catalog.ApprovedCatalog;
-import io.personalize.udfs.catalog.SafetyScreen;
 import io.personalize.udfs.decision.ItemGate;
 import io.personalize.udfs.recommend.Recommender;
 import io.personalize.udfs.training.CustomerOrders;
@@ -129,8 +127,11 @@ public final class Backtest implements Callable<Integer> {
         Map<String, Map<String, RankingMetrics>> job = evaluate(jsonl, events, cutMs);
         // the job shows only what its item gate lets through (no postage, fees or unsafe items); the
         // baselines are also measured with the same gate on their lists
-        ItemGate.Check gate = new ItemGate(ApprovedCatalog.load(models), SafetyScreen.load(models), null).check();
-        Map<String, Map<String, RankingMetrics>> baselines = RecommenderTrainer.baselines(events, cutMs, gate::allows);
+        ItemGate gate = ItemGate.load(models);
+        if (gate.unavailable() != null) {
+            throw new IllegalStateException("The registry's item gate cannot be loaded: " + gate.unavailable());
+        }
+        Map<String, Map<String, RankingMetrics>> baselines = RecommenderTrainer.baselines(events, cutMs, gate::shows);
         ObjectNode metrics = JSON.createObjectNode();
         for (String split : List.of("first_order_after_cut", "every_order_after_cut")) {
             Map<String, RankingMetrics> rows = new LinkedHashMap<>(job.get(split));

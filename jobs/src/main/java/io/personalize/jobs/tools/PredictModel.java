@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.personalize.schema.UserEvent;
 import io.personalize.udfs.decision.DecisionPolicy;
+import io.personalize.udfs.decision.ItemGate;
 import io.personalize.udfs.features.FeatureUpdater;
 import io.personalize.udfs.features.FeatureVector;
 import io.personalize.udfs.features.FeaturizedEvent;
@@ -105,6 +106,10 @@ public final class PredictModel implements Callable<Integer> {
         ItemCooccurrence.InMemory counted = new ItemCooccurrence.InMemory(Recommender.TOP_ITEMS);
         TopItems top = null;
         RecommendationCandidates generator = Recommender.candidates();
+        ItemGate gate = recommend ? ItemGate.load(modelsDir) : null;
+        if (gate != null && gate.unavailable() != null) {
+            System.err.println("Candidates are not screened: " + gate.unavailable());
+        }
         Map<String, UserFeatures> users = new HashMap<>();
         long scored = 0;
         long rejected = 0;
@@ -130,8 +135,9 @@ public final class PredictModel implements Callable<Integer> {
                     int s = segments.segmentOf(featurized.features);
                     line.put("segment", CustomerSegments.NAMES.get(s));
                 } else if (recommend) {
-                    var candidates = generator.generate(featurized, cooccurrence.view(counted),
-                            cooccurrence.popular(top));
+                    var all = generator.generate(featurized, cooccurrence.view(counted), cooccurrence.popular(top));
+                    // as the job does: the gate holds candidates back before they are ranked
+                    var candidates = gate.unavailable() != null ? all : all.keep(gate::shows);
                     var items = line.putArray("items");
                     if (candidates.size() > 0) {
                         float[] scores = scorer.scoreNow(candidates.rows());

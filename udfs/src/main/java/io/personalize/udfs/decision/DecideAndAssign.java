@@ -14,8 +14,6 @@ import io.personalize.udfs.bandit.BanditFeedback;
 import io.personalize.udfs.bandit.BanditStatistics;
 import io.personalize.udfs.bandit.LearnBandit;
 import io.personalize.udfs.bandit.LinearBandit;
-import io.personalize.udfs.catalog.ApprovedCatalog;
-import io.personalize.udfs.catalog.SafetyScreen;
 import io.personalize.udfs.control.AuditRecords;
 import io.personalize.udfs.experiment.Experiment;
 import io.personalize.udfs.experiment.ExperimentCommands;
@@ -136,23 +134,11 @@ public class DecideAndAssign
 
     /** Without the approved catalog or the safety screen every decision fails closed: nothing is shown. */
     private ItemGate loadGate() {
-        ApprovedCatalog catalog = null;
-        SafetyScreen screen = null;
-        StringBuilder why = new StringBuilder();
-        try {
-            catalog = ApprovedCatalog.load(Path.of(modelsDir));
-        } catch (Exception e) {
-            why.append(e.getMessage());
+        ItemGate loaded = ItemGate.load(Path.of(modelsDir));
+        if (loaded.unavailable() != null) {
+            LOG.error("Failing closed, no decision will show anything: {}", loaded.unavailable());
         }
-        try {
-            screen = SafetyScreen.load(Path.of(modelsDir));
-        } catch (Exception e) {
-            why.append(why.length() == 0 ? "" : "; ").append(e.getMessage());
-        }
-        if (why.length() > 0) {
-            LOG.error("Failing closed, no decision will show anything: {}", why);
-        }
-        return new ItemGate(catalog, screen, why.toString());
+        return loaded;
     }
 
     /** The commands this operator's broadcast input takes: experiment commands and the bandit's updates. */

@@ -3,6 +3,7 @@ package io.personalize.udfs.decision;
 import io.personalize.udfs.catalog.ApprovedCatalog;
 import io.personalize.udfs.catalog.SafetyScreen;
 import java.io.Serializable;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -29,6 +30,41 @@ public final class ItemGate implements Serializable {
         this.unavailable = catalog == null || screen == null ? why : null;
     }
 
+    /** The registry's approved catalog and safety screen; what fails to load makes the gate unavailable, saying why. */
+    public static ItemGate load(Path modelsDir) {
+        ApprovedCatalog catalog = null;
+        SafetyScreen screen = null;
+        StringBuilder why = new StringBuilder();
+        try {
+            catalog = ApprovedCatalog.load(modelsDir);
+        } catch (Exception e) {
+            why.append(e.getMessage());
+        }
+        try {
+            screen = SafetyScreen.load(modelsDir);
+        } catch (Exception e) {
+            why.append(why.length() == 0 ? "" : "; ").append(e.getMessage());
+        }
+        return new ItemGate(catalog, screen, why.toString());
+    }
+
+    /** Whether a user may see the item: the same test as {@link Check#allows}, without counting. */
+    public boolean shows(String itemId) {
+        return unavailable == null && catalog.approved(itemId) && screenedOut(itemId).isEmpty();
+    }
+
+    /** The term that screens the catalog item out, or "" when it is safe. */
+    private String screenedOut(String itemId) {
+        if (verdicts == null) {
+            verdicts = new HashMap<>();
+        }
+        // descriptions never change within a catalog version: screen each item once, not per decision
+        return verdicts.computeIfAbsent(itemId, id -> {
+            SafetyScreen.Verdict verdict = screen.screen(catalog.description(id));
+            return verdict.safe() ? "" : verdict.matched();
+        });
+    }
+
     /** Null when the gate works; otherwise why nothing can be shown. */
     public String unavailable() {
         return unavailable;
@@ -52,14 +88,7 @@ public final class ItemGate implements Serializable {
                 notApproved++;
                 return false;
             }
-            if (verdicts == null) {
-                verdicts = new HashMap<>();
-            }
-            // descriptions never change within a catalog version: screen each item once, not per decision
-            String matched = verdicts.computeIfAbsent(itemId, id -> {
-                SafetyScreen.Verdict verdict = screen.screen(catalog.description(id));
-                return verdict.safe() ? "" : verdict.matched();
-            });
+            String matched = screenedOut(itemId);
             if (!matched.isEmpty()) {
                 unsafe.add(itemId + ":" + matched);
                 return false;

@@ -1,5 +1,6 @@
 package io.personalize.udfs.recommend;
 
+import io.personalize.udfs.decision.ItemGate;
 import io.personalize.udfs.features.FeaturizedEvent;
 import java.nio.file.Path;
 import java.util.List;
@@ -32,6 +33,10 @@ import org.slf4j.LoggerFactory;
  * after a quiet spell they wait until then. Each subtask thus counts the same updates in a slightly
  * different order, and its counts plus its waiting updates always hold every update since the cut,
  * so any subtask's state is a valid one to restore or rescale from.
+ *
+ * <p>Candidates that the decision's item gate (approved catalog, safety screen) would hold back are
+ * dropped before ranking, so the ranker's list is what the user can be shown, as long as it was.
+ * Their rows are computed first, with every candidate, as in training, and are not changed.
  */
 public class GenerateCandidates extends BroadcastProcessFunction<FeaturizedEvent, CooccurrenceUpdate, CandidateRequest> {
     private static final long serialVersionUID = 1L;
@@ -67,6 +72,8 @@ public class GenerateCandidates extends BroadcastProcessFunction<FeaturizedEvent
     private final int maxPending;
     private transient CooccurrenceSinceCut cooccurrence;
     private transient RecommendationCandidates generator;
+    private transient ItemGate gate;
+    private transient Counter candidatesHeldBack;
     private transient Counter updatesCounted;
     private transient Counter updatesAlreadyInBase;
     private transient Counter updatesCountedEarly;
@@ -95,7 +102,12 @@ public class GenerateCandidates extends BroadcastProcessFunction<FeaturizedEvent
             LOG.error("No item co-occurrence index in {}: candidates come from the stream's counts only", modelsDir, e);
             cooccurrence = CooccurrenceSinceCut.none();
         }
+        gate = ItemGate.load(Path.of(modelsDir));
+        if (gate.unavailable() != null) {
+            LOG.warn("Candidates are not screened (decisions fail closed without the gate): {}", gate.unavailable());
+        }
         eventsSeenUntil = Long.MIN_VALUE;
+        candidatesHeldBack = getRuntimeContext().getMetricGroup().counter("candidatesHeldBackByItemGate");
         updatesCounted = getRuntimeContext().getMetricGroup().counter("cooccurrenceUpdates");
         updatesAlreadyInBase = getRuntimeContext().getMetricGroup().counter("cooccurrenceUpdatesAlreadyInIndex");
         updatesCountedEarly = getRuntimeContext().getMetricGroup().counter("cooccurrenceUpdatesCountedEarly");
@@ -108,8 +120,11 @@ public class GenerateCandidates extends BroadcastProcessFunction<FeaturizedEvent
         eventsSeenUntil = Math.max(eventsSeenUntil, featurized.event.getEventTime());
         ReadOnlyBroadcastState<String, ItemNeighbors> counted = ctx.getBroadcastState(STREAM_COUNTS);
         TopItems top = ctx.getBroadcastState(TOP_ITEMS).get(TOP);
-        out.collect(new CandidateRequest(featurized,
-                generator.generate(featurized, cooccurrence.view(counted::get), cooccurrence.popular(top))));
+        RecommendationCandidates.Candidates all =
+                generator.generate(featurized, cooccurrence.view(counted::get), cooccurrence.popular(top));
+        RecommendationCandidates.Candidates shown = gate.unavailable() != null ? all : all.keep(gate::shows);
+        candidatesHeldBack.inc(all.size() - shown.size());
+        out.collect(new CandidateRequest(featurized, shown));
     }
 
     @Override

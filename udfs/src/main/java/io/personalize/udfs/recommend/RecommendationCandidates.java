@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * Candidate items for one user and event, each with the ranker's input row: the user's own items
@@ -40,6 +41,31 @@ public final class RecommendationCandidates {
     public record Candidates(String[] items, float[][] rows, int ownItems) {
         public int size() {
             return items.length;
+        }
+
+        /** The candidates whose item {@code shown} lets through, in the same order; their rows unchanged. */
+        public Candidates keep(Predicate<String> shown) {
+            int kept = 0;
+            int ownKept = 0;
+            boolean[] keep = new boolean[items.length];
+            for (int c = 0; c < items.length; c++) {
+                if (keep[c] = shown.test(items[c])) {
+                    kept++;
+                    ownKept += isOwn(c) ? 1 : 0;
+                }
+            }
+            if (kept == items.length) {
+                return this;
+            }
+            String[] keptItems = new String[kept];
+            float[][] keptRows = new float[kept][];
+            for (int c = 0, k = 0; c < items.length; c++) {
+                if (keep[c]) {
+                    keptItems[k] = items[c];
+                    keptRows[k++] = rows[c];
+                }
+            }
+            return new Candidates(keptItems, keptRows, ownKept);
         }
 
         /** The user's own items (history) come first: candidates before {@code ownItems}. */

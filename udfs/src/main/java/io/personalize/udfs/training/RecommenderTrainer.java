@@ -34,6 +34,8 @@ import ml.dmlc.xgboost4j.java.DMatrix;
  */
 public final class RecommenderTrainer {
     public static final int K = 20;
+    /** The baselines' lists are this long, so that K remain after a gate holds some back. */
+    private static final int BASELINE_LENGTH = 2 * K;
 
     private final String dataName;
     private final int rounds;
@@ -122,7 +124,8 @@ public final class RecommenderTrainer {
 
     /**
      * The baselines, and when {@code shown} is given, also each baseline's list with only the items
-     * it lets through (what the job's item gate does to its own lists), as {@code <name>_gated}.
+     * it lets through, the next ones moving up, as {@code <name>_gated}: what the job's item gate does
+     * to its candidates before they are ranked.
      */
     public static Map<String, Map<String, RankingMetrics>> baselines(List<UserEvent> events, long cutMs,
             java.util.function.Predicate<String> shown) {
@@ -141,9 +144,10 @@ public final class RecommenderTrainer {
                 metrics.get("repeat_then_popular").add(point.repeatBaseline(), point.basket(), point.boughtBefore());
                 metrics.get("item_knn").add(point.knnBaseline(), point.basket(), point.boughtBefore());
                 if (shown != null) {
-                    metrics.get("repeat_then_popular_gated").add(point.repeatBaseline().stream().filter(shown).toList(),
+                    metrics.get("repeat_then_popular_gated").add(
+                            point.repeatBaseline().stream().filter(shown).limit(K).toList(),
                             point.basket(), point.boughtBefore());
-                    metrics.get("item_knn_gated").add(point.knnBaseline().stream().filter(shown).toList(),
+                    metrics.get("item_knn_gated").add(point.knnBaseline().stream().filter(shown).limit(K).toList(),
                             point.basket(), point.boughtBefore());
                 }
             }
@@ -265,8 +269,8 @@ public final class RecommenderTrainer {
         List<Map.Entry<String, long[]>> entries = new ArrayList<>(history.entrySet());
         entries.sort((a, b) -> a.getValue()[0] != b.getValue()[0] ? Long.compare(b.getValue()[0], a.getValue()[0])
                 : Long.compare(b.getValue()[1], a.getValue()[1]));
-        List<String> ranked = new ArrayList<>(K);
-        for (int i = 0; i < Math.min(K, entries.size()); i++) {
+        List<String> ranked = new ArrayList<>(BASELINE_LENGTH);
+        for (int i = 0; i < Math.min(BASELINE_LENGTH, entries.size()); i++) {
             ranked.add(entries.get(i).getKey());
         }
         return popular.fill(ranked);
@@ -288,7 +292,7 @@ public final class RecommenderTrainer {
         }
         List<String> ranked = scores.entrySet().stream()
                 .sorted(Map.Entry.<String, Double>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
-                .limit(K).map(Map.Entry::getKey).collect(java.util.stream.Collectors.toCollection(ArrayList::new));
+                .limit(BASELINE_LENGTH).map(Map.Entry::getKey).collect(java.util.stream.Collectors.toCollection(ArrayList::new));
         return popular.fill(ranked);
     }
 
@@ -309,12 +313,12 @@ public final class RecommenderTrainer {
 
         List<String> fill(List<String> ranked) {
             if (computedDay != latestDay) {
-                top = DefaultModelTrainer.byDistinctBuyers(buyers, 2L * K).map(Map.Entry::getKey).toList();
+                top = DefaultModelTrainer.byDistinctBuyers(buyers, 2L * BASELINE_LENGTH).map(Map.Entry::getKey).toList();
                 computedDay = latestDay;
             }
             Set<String> seen = new HashSet<>(ranked);
             for (String item : top) {
-                if (ranked.size() >= K) {
+                if (ranked.size() >= BASELINE_LENGTH) {
                     break;
                 }
                 if (seen.add(item)) {

@@ -168,6 +168,9 @@ class DecisionRulesTest {
                 assertThat(decision.getFallbackReason()).as(missing).contains(missing);
                 assertThat(fallbackCounts(harness)).containsExactly(Map.entry(DecisionPolicy.Fallback.FAIL_CLOSED, 1L));
             }
+            ItemGate gate = ItemGate.load(models);
+            assertThat(gate.unavailable()).contains(missing);
+            assertThat(gate.shows("22423")).as("an approved, safe item when the gate works").isFalse();
         }
     }
 
@@ -188,6 +191,10 @@ class DecisionRulesTest {
             assertThat(decision.getCatalogVersion()).isEqualTo(catalog.version());
             assertThat(decision.getReasons()).contains("NOT_IN_APPROVED_CATALOG(1 items left out)")
                     .anyMatch(r -> r.startsWith("SAFETY_SCREEN(" + unsafe + ":"));
+            ItemGate gate = ItemGate.load(TrainedModels.registry());
+            assertThat(gate.shows("22423")).isTrue();
+            assertThat(gate.shows("POST")).isFalse();
+            assertThat(gate.shows(unsafe)).isFalse();
         }
     }
 

@@ -4,9 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.personalize.schema.EventType;
 import io.personalize.schema.UserEvent;
+import io.personalize.udfs.catalog.CatalogBuilder;
+import io.personalize.udfs.catalog.SafetyScreen;
+import io.personalize.udfs.decision.ItemGate;
 import io.personalize.udfs.features.FeatureUpdater;
 import io.personalize.udfs.features.FeaturizedEvent;
 import io.personalize.udfs.features.UserFeatures;
+import io.personalize.udfs.model.ModelRegistry;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -229,6 +233,51 @@ class GenerateCandidatesTest {
             assertThat(request.rows[butter][4]).as("P(butter | bread) in the index alone").isEqualTo(1f);
             assertThat(Arrays.asList(request.items)).doesNotContain("jam");
         }
+    }
+
+    /** Candidates for a customer who bought {@code items} in order, after others bought them together. */
+    private static CandidateRequest candidatesAfterOthersBought(Path modelsDir, String... items) throws Exception {
+        try (var harness = candidates(modelsDir, GenerateCandidates.MAX_PENDING)) {
+            boughtTogether(harness, "other", 1_000, items);
+            watermark(harness, 1_500);
+            unrelatedUpdate(harness, 1_600);
+            UserFeatures mine = new UserFeatures();
+            for (int i = 0; i < 2; i++) {
+                purchase(mine, "me", items[i], 2_000);
+            }
+            harness.processElement(purchase(mine, "me", items[2], 2_000), 2_000);
+            return harness.extractOutputValues().get(0);
+        }
+    }
+
+    @Test
+    void candidatesTheItemGateHoldsBackAreDroppedBeforeRankingWithTheirRowsUnchanged(@TempDir Path root) throws Exception {
+        // the customer had a mug (not in the catalog), a jug and a plate; others bought those with a
+        // knife (screened out), a bowl and a cup
+        String[] items = {"mug", "10002", "10003", "10004", "10005", "10006"};
+        CandidateRequest unscreened = candidatesAfterOthersBought(root.resolve("no-gate"), items);
+        List<String> all = Arrays.asList(unscreened.items);
+        assertThat(all).containsExactlyInAnyOrder(items);
+        assertThat(unscreened.ownItems).isEqualTo(3);
+
+        Path gated = root.resolve("gated");
+        ModelRegistry registry = new ModelRegistry(gated);
+        CatalogBuilder.publish(registry, "v1", "test", new CatalogBuilder().add("10002", "WHITE JUG", 1)
+                .add("10003", "BLUE PLATE", 1).add("10004", "CARVING KNIFE", 1).add("10005", "RED BOWL", 1)
+                .add("10006", "TEA CUP", 1).build());
+        SafetyScreen.publish(registry, "v1", List.of("knife"), "test");
+        CandidateRequest screened = candidatesAfterOthersBought(gated, items);
+
+        ItemGate gate = ItemGate.load(gated);
+        List<String> shown = all.stream().filter(gate::shows).toList();
+        assertThat(shown).as("the mug and the knife are held back").containsExactly("10002", "10003", "10005", "10006");
+        assertThat(Arrays.asList(screened.items)).containsExactlyElementsOf(shown);
+        assertThat(screened.ownItems).as("the jug and the plate").isEqualTo(2);
+        for (int c = 0; c < screened.items.length; c++) {
+            assertThat(screened.rows[c]).as(screened.items[c] + "'s row, computed with every candidate")
+                    .containsExactly(unscreened.rows[all.indexOf(screened.items[c])]);
+        }
+        assertThat(Arrays.asList(screened.items).subList(0, screened.ownItems)).allMatch(i -> all.indexOf(i) < 3);
     }
 
     @Test

@@ -8,7 +8,10 @@ import io.personalize.udfs.features.FeatureUpdater;
 import io.personalize.udfs.features.FeaturizedEvent;
 import io.personalize.udfs.features.UserFeatures;
 import io.personalize.udfs.training.RankingMetrics;
+import io.personalize.udfs.training.RecommenderTrainer;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.apache.flink.types.PojoTestUtils;
 import org.junit.jupiter.api.Test;
@@ -185,6 +188,31 @@ class RecommendPartsTest {
         // new items: first basket has d (not in the top 3), second z at rank 3
         assertThat(m.newItemRecall()).isEqualTo((0.0 + 1.0) / 2);
         assertThat(m.newItemMrr()).isEqualTo((0.0 + 1.0 / 3) / 2);
+    }
+
+    @Test
+    void aGatedBaselineMovesItsNextItemsUpInPlaceOfTheHeldBack() {
+        // one order a day of one item each, x1 .. x21: the repeat baseline ranks x21 first, x1 21st
+        List<UserEvent> events = new ArrayList<>();
+        long day = 86_400_000L;
+        for (int i = 1; i <= 21; i++) {
+            events.add(line("a", "x" + i, i * day));
+        }
+        long cut = 30 * day;
+        events.add(line("a", "x1", 31 * day));
+
+        Map<String, RankingMetrics> every = RecommenderTrainer.baselines(events, cut, item -> !item.equals("x21"))
+                .get("every_order_after_cut");
+
+        assertThat(every.get("repeat_then_popular").recall()).as("x1 is 21st").isZero();
+        assertThat(every.get("repeat_then_popular_gated").recall()).as("x1 moved up to 20th").isEqualTo(1.0);
+        assertThat(every.get("repeat_then_popular_gated").mrr()).isEqualTo(1.0 / 20);
+    }
+
+    private static UserEvent line(String customer, String item, long time) {
+        return UserEvent.newBuilder().setEventId(customer + item + time).setUserId(customer)
+                .setEventType(EventType.PURCHASE).setEventTime(time).setItemId(item).setPrice(1.0).setQuantity(1)
+                .setSessionId(customer + time).build();
     }
 
     @Test
