@@ -29,7 +29,7 @@ public final class RankerInput implements ModelInput<CandidateRequest> {
 
     @Override
     public void interpret(CandidateRequest input, float[] scores, ModelResult result) {
-        int[] chosen = input.candidates().select(scores, maxItems, Recommender.MIN_NEW_ITEMS);
+        int[] chosen = input.candidates().select(scores, maxItems);
         result.items = new String[chosen.length];
         result.itemScores = new float[chosen.length];
         result.itemSources = new String[chosen.length];

@@ -47,14 +47,18 @@ public final class RecommenderTrainer {
             int trainGroups, int trainRows, Map<String, RankingMetrics> firstOrderAfterCut,
             Map<String, RankingMetrics> allOrdersAfterCut, float maxServingDifference) {}
 
-    private record TestPoint(RecommendationCandidates.Candidates candidates, Set<String> basket, Set<String> boughtBefore,
+    record TestPoint(RecommendationCandidates.Candidates candidates, Set<String> basket, Set<String> boughtBefore,
             List<String> repeatBaseline, List<String> knnBaseline, boolean firstAfterCut) {}
 
-    private record Replay(List<float[]> trainRows, List<Float> trainLabels, List<Integer> trainGroupSizes,
-            List<TestPoint> test, CooccurrenceArtifact atCut) {}
+    /**
+     * The replay's output. Per training row: whether the customer had not bought the item before;
+     * per training group: the basket's size and how many of its items were new to the customer.
+     */
+    record Replay(List<float[]> trainRows, List<Float> trainLabels, List<Integer> trainGroupSizes,
+            List<Boolean> trainRowNew, List<int[]> trainGroupBaskets, List<TestPoint> test, CooccurrenceArtifact atCut) {}
 
     /** Replays the events: training groups before the cut, test points (with baselines) from it on. */
-    private static Replay replay(List<UserEvent> events, long cutMs) {
+    static Replay replay(List<UserEvent> events, long cutMs) {
         Map<String, List<Order>> orders = CustomerOrders.byUser(events);
         RecommendationCandidates generator = Recommender.candidates();
         ItemCooccurrence.InMemory index = new ItemCooccurrence.InMemory(Recommender.TOP_ITEMS);
@@ -65,6 +69,8 @@ public final class RecommenderTrainer {
         List<float[]> trainRows = new ArrayList<>();
         List<Float> trainLabels = new ArrayList<>();
         List<Integer> trainGroupSizes = new ArrayList<>();
+        List<Boolean> trainRowNew = new ArrayList<>();
+        List<int[]> trainGroupBaskets = new ArrayList<>();
         List<TestPoint> test = new ArrayList<>();
         CooccurrenceArtifact[] atCut = new CooccurrenceArtifact[1];
 
@@ -91,11 +97,18 @@ public final class RecommenderTrainer {
                     Order next = userOrders.get(done);
                     RecommendationCandidates.Candidates candidates = generate(generator, featurized, index);
                     if (next.time() < cutMs) {
+                        Map<String, long[]> history = bought.getOrDefault(user, Map.of());
                         for (int c = 0; c < candidates.size(); c++) {
                             trainRows.add(candidates.rows()[c]);
                             trainLabels.add(next.items().contains(candidates.items()[c]) ? 1f : 0f);
+                            trainRowNew.add(!history.containsKey(candidates.items()[c]));
                         }
                         trainGroupSizes.add(candidates.size());
+                        int newInBasket = 0;
+                        for (String item : next.items()) {
+                            newInBasket += history.containsKey(item) ? 0 : 1;
+                        }
+                        trainGroupBaskets.add(new int[] {next.items().size(), newInBasket});
                     } else {
                         Map<String, long[]> history = bought.getOrDefault(user, Map.of());
                         test.add(new TestPoint(candidates, next.items(),
@@ -112,7 +125,7 @@ public final class RecommenderTrainer {
         if (atCut[0] == null) {
             atCut[0] = snapshot(index, cutMs);
         }
-        return new Replay(trainRows, trainLabels, trainGroupSizes, test, atCut[0]);
+        return new Replay(trainRows, trainLabels, trainGroupSizes, trainRowNew, trainGroupBaskets, test, atCut[0]);
     }
 
     /** The two baselines on the orders from the cut on: the first after it per customer, and every one. */
@@ -137,9 +150,9 @@ public final class RecommenderTrainer {
         List<Integer> trainGroupSizes = replay.trainGroupSizes();
         List<TestPoint> test = replay.test();
         CooccurrenceArtifact[] atCut = {replay.atCut()};
-        Map<String, Object> params = XgbTraining.params("rank:ndcg", "ndcg@20", 6);
+        // hit probabilities, comparable across customers: the list mixes own and new items by them
+        Map<String, Object> params = XgbTraining.params("binary:logistic", "logloss", 6);
         DMatrix trainMatrix = XgbTraining.matrix(trainRows, trainLabels, RecommendationCandidates.WIDTH);
-        trainMatrix.setGroup(trainGroupSizes.stream().mapToInt(Integer::intValue).toArray());
         Booster booster = XgbTraining.train(trainMatrix, params, rounds);
         trainMatrix.dispose();
 
@@ -155,7 +168,7 @@ public final class RecommenderTrainer {
                 sampleScores = scores;
             }
             List<String> ranked = new ArrayList<>(K);
-            for (int c : point.candidates().select(scores, K, Recommender.MIN_NEW_ITEMS)) {
+            for (int c : point.candidates().select(scores, K)) {
                 ranked.add(point.candidates().items()[c]);
             }
             for (Map<String, RankingMetrics> metrics : point.firstAfterCut() ? List.of(first, all) : List.of(all)) {
