@@ -326,7 +326,7 @@ public final class PersonalizationJob {
         DataStream<CooccurrenceUpdate> updates = featurized.flatMap(new ToCooccurrenceUpdates())
                 .uid("cooccurrence-updates").name("cooccurrence-updates");
         SingleOutputStreamOperator<CandidateRequest> candidates = featurized
-                .connect(updates.broadcast(GenerateCandidates.STREAM_COUNTS, GenerateCandidates.TOP_ITEMS))
+                .connect(updates.broadcast(GenerateCandidates.BROADCAST_STATES))
                 .process(new GenerateCandidates(modelsDir))
                 .uid("recommend-candidates").name("recommend-candidates");
         parts = parts.union(score(candidates, DecisionPolicy.RECOMMEND_MODEL,

@@ -114,19 +114,4 @@ public final class ItemCooccurrence {
             }
         }
     }
-
-    /** A base index (from training) plus the updates the stream has counted since. */
-    public static View sum(View base, View updates) {
-        return new View() {
-            @Override
-            public ItemNeighbors neighbors(String item) throws Exception {
-                return ItemNeighbors.sum(base.neighbors(item), updates.neighbors(item));
-            }
-
-            @Override
-            public long occurrences(String item) throws Exception {
-                return base.occurrences(item) + updates.occurrences(item);
-            }
-        };
-    }
 }

@@ -48,7 +48,7 @@ public final class RecommenderTrainer {
             Map<String, RankingMetrics> allOrdersAfterCut, float maxServingDifference) {}
 
     record TestPoint(RecommendationCandidates.Candidates candidates, Set<String> basket, Set<String> boughtBefore,
-            List<String> repeatBaseline, List<String> knnBaseline, boolean firstAfterCut) {}
+            List<String> repeatBaseline, List<String> knnBaseline, boolean firstAfterCut, String user, long at, long nextAt) {}
 
     /**
      * The replay's output. Per training row: whether the customer had not bought the item before;
@@ -113,7 +113,7 @@ public final class RecommenderTrainer {
                         Map<String, long[]> history = bought.getOrDefault(user, Map.of());
                         test.add(new TestPoint(candidates, next.items(),
                                 Set.copyOf(history.keySet()), repeatThenPopular(history, popularSoFar),
-                                knn(history.keySet(), index, popularSoFar), e.getEventTime() < cutMs));
+                                knn(history.keySet(), index, popularSoFar), e.getEventTime() < cutMs, user, e.getEventTime(), next.time()));
                     }
                 }
             }
