@@ -141,7 +141,7 @@ public final class PredictModel implements Callable<Integer> {
                     var items = line.putArray("items");
                     if (candidates.size() > 0) {
                         float[] scores = scorer.scoreNow(candidates.rows());
-                        for (int c : candidates.select(scores, maxItems, Recommender.MIN_NEW_ITEMS)) {
+                        for (int c : candidates.select(scores, maxItems)) {
                             items.add(candidates.items()[c]);
                         }
                     }

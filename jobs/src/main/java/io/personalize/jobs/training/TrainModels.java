@@ -50,7 +50,7 @@ public final class TrainModels implements Callable<Integer> {
     int popularItems = 200;
 
     @Option(names = "--recommend-rounds", description = "Boosting rounds of the recommendation ranker. Default: ${DEFAULT-VALUE}")
-    int recommendRounds = 150;
+    int recommendRounds = 100;
 
     @Option(names = "--churn-horizon-days", description = "Churn label: no order within this many days. Default: ${DEFAULT-VALUE}")
     int churnHorizonDays = 90;

@@ -15,6 +15,7 @@ public final class FeatureUpdater {
     public static final int MAX_RECENT_ITEMS = 10;
     public static final int MAX_AFFINITY_ITEMS = 20;
     public static final int MAX_AFFINITY_CATEGORIES = 10;
+    public static final int MAX_PURCHASED_ITEMS = 50;
 
     private static final double LN2 = Math.log(2);
     private static final int TYPES = EventType.values().length;
@@ -69,6 +70,7 @@ public final class FeatureUpdater {
             recordPurchase(f, e, t, amount, weight);
             if (hasItem) {
                 f.recentPurchases = pushFront(f.recentPurchases, item, MAX_RECENT_ITEMS);
+                countPurchase(f, item, t);
             }
         }
         if (hasItem) {
@@ -115,6 +117,57 @@ public final class FeatureUpdater {
             f.lastOrderKey = orderKey;
             f.lastOrderTime = Math.max(f.lastOrderTime, t);
         }
+    }
+
+    /** Re-purchase counters, the Bloom filter of bought items and the most-bought list. */
+    private static void countPurchase(UserFeatures f, String item, long t) {
+        if (PurchasedItems.mightContain(f.purchasedItemBits, item)) {
+            f.repeatPurchaseLines++;
+        } else {
+            f.distinctPurchasedItems++;
+            f.purchasedItemBits = PurchasedItems.add(f.purchasedItemBits, item);
+        }
+        // state restored from before these fields existed may hold nulls
+        String[] names = f.purchasedItems == null ? new String[0] : f.purchasedItems;
+        int[] counts = f.purchasedCounts != null && f.purchasedCounts.length == names.length
+                ? f.purchasedCounts : new int[names.length];
+        int[] hours = f.purchasedHours != null && f.purchasedHours.length == names.length
+                ? f.purchasedHours : new int[names.length];
+        int hour = (int) (t / 3_600_000L);
+        int n = names.length;
+        int at = indexOf(names, item);
+        if (at < 0) {
+            if (n < MAX_PURCHASED_ITEMS) {
+                names = Arrays.copyOf(names, n + 1);
+                counts = Arrays.copyOf(counts, n + 1);
+                hours = Arrays.copyOf(hours, n + 1);
+                at = n;
+            } else {
+                at = n - 1; // the least bought, least recently
+            }
+            names[at] = item;
+            counts[at] = 1;
+            hours[at] = hour;
+        } else {
+            counts[at]++;
+            hours[at] = Math.max(hours[at], hour);
+        }
+        // moves ahead of every item bought as often or less: ties are ordered most recent first
+        while (at > 0 && counts[at] >= counts[at - 1]) {
+            String swapName = names[at];
+            names[at] = names[at - 1];
+            names[at - 1] = swapName;
+            int swapCount = counts[at];
+            counts[at] = counts[at - 1];
+            counts[at - 1] = swapCount;
+            int swapHour = hours[at];
+            hours[at] = hours[at - 1];
+            hours[at - 1] = swapHour;
+            at--;
+        }
+        f.purchasedItems = names;
+        f.purchasedCounts = counts;
+        f.purchasedHours = hours;
     }
 
     private static void updateSession(UserFeatures f, long t) {
@@ -223,16 +276,19 @@ public final class FeatureUpdater {
 
     private record Ranked(String[] names, double[] scores) {}
 
+    private static int indexOf(String[] names, String name) {
+        for (int i = 0; i < names.length; i++) {
+            if (name.equals(names[i])) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     /** Adds weight to a name's score in a list kept sorted by score, highest first, at most max long. */
     private static Ranked addScore(String[] names, double[] scores, String name, double weight, int max) {
         int n = names.length;
-        int at = -1;
-        for (int i = 0; i < n; i++) {
-            if (name.equals(names[i])) {
-                at = i;
-                break;
-            }
-        }
+        int at = indexOf(names, name);
         if (at < 0) {
             if (n < max) {
                 names = Arrays.copyOf(names, n + 1);

@@ -16,6 +16,13 @@ public class FeaturizedEvent {
     /** {@link TextFeatures#hashedTokens} of the event's text (REVIEW, SEARCH); empty otherwise. */
     public int[] textTokens;
     public long orders;
+    /** The user's most-bought items with their purchase lines, the filter of bought items, and the re-purchase counters. */
+    public String[] purchasedItems;
+    public int[] purchasedCounts;
+    public int[] purchasedHours;
+    public long[] purchasedItemBits;
+    public long repeatPurchaseLines;
+    public long distinctPurchasedItems;
     /** Wall-clock time the feature operator saw the event, for latency metrics. */
     public long featurizedAt;
     /** The model versions deployed from the control topic when the event passed (JSON), or null: the registry's. */
@@ -34,6 +41,12 @@ public class FeaturizedEvent {
         featurized.recentPurchases = features.recentPurchases.clone();
         featurized.textTokens = TextFeatures.hashedTokens(event.getText());
         featurized.orders = features.orders;
+        featurized.purchasedItems = features.purchasedItems == null ? new String[0] : features.purchasedItems.clone();
+        featurized.purchasedCounts = features.purchasedCounts == null ? new int[0] : features.purchasedCounts.clone();
+        featurized.purchasedHours = features.purchasedHours == null ? new int[0] : features.purchasedHours.clone();
+        featurized.purchasedItemBits = features.purchasedItemBits == null ? new long[0] : features.purchasedItemBits.clone();
+        featurized.repeatPurchaseLines = features.repeatPurchaseLines;
+        featurized.distinctPurchasedItems = features.distinctPurchasedItems;
         featurized.featurizedAt = System.currentTimeMillis();
         return featurized;
     }

@@ -64,5 +64,19 @@ public class UserFeatures {
     public String lastDevice;
     public String lastCountry;
 
+    /**
+     * Items by purchase lines, most bought first (ties: most recently bought first), at most
+     * {@link FeatureUpdater#MAX_PURCHASED_ITEMS}; a new item replaces the last (added in state version 3).
+     */
+    public String[] purchasedItems = new String[0];
+    public int[] purchasedCounts = new int[0];
+    /** When each of {@link #purchasedItems} was last bought, in hours since the epoch (version 3). */
+    public int[] purchasedHours = new int[0];
+    /** A Bloom filter ({@link PurchasedItems}) of every item the user has bought (version 3). */
+    public long[] purchasedItemBits = new long[0];
+    /** Purchase lines of items the filter already held (re-purchases), and distinct items bought (version 3). */
+    public long repeatPurchaseLines;
+    public long distinctPurchasedItems;
+
     public UserFeatures() {}
 }

@@ -29,7 +29,7 @@ public final class RankerInput implements ModelInput<CandidateRequest> {
 
     @Override
     public void interpret(CandidateRequest input, float[] scores, ModelResult result) {
-        int[] chosen = input.candidates().select(scores, maxItems, Recommender.MIN_NEW_ITEMS);
+        int[] chosen = input.candidates().select(scores, maxItems);
         result.items = new String[chosen.length];
         result.itemScores = new float[chosen.length];
         result.itemSources = new String[chosen.length];
@@ -46,8 +46,8 @@ public final class RankerInput implements ModelInput<CandidateRequest> {
     /** Shadow agreement of a ranker: the share of the live list's items that the shadow's list also has. */
     @Override
     public double agreement(CandidateRequest input, float[] live, float[] shadow) {
-        int[] a = input.candidates().select(live, maxItems, Recommender.MIN_NEW_ITEMS);
-        int[] b = input.candidates().select(shadow, maxItems, Recommender.MIN_NEW_ITEMS);
+        int[] a = input.candidates().select(live, maxItems);
+        int[] b = input.candidates().select(shadow, maxItems);
         java.util.Set<Integer> inShadow = new java.util.HashSet<>();
         for (int c : b) {
             inShadow.add(c);

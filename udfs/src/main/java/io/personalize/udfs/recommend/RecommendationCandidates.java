@@ -3,6 +3,7 @@ package io.personalize.udfs.recommend;
 import io.personalize.udfs.features.FeatureUpdater;
 import io.personalize.udfs.features.FeatureVector;
 import io.personalize.udfs.features.FeaturizedEvent;
+import io.personalize.udfs.features.PurchasedItems;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -21,12 +22,20 @@ public final class RecommendationCandidates {
             "affinity", "affinity_rank", "recent_purchase_rank", "recent_item_rank",
             "cooc_sum", "cooc_max", "cooc_last", "cooc_hits", "cooc_rank", "cosine_sum", "cosine_rank",
             "item_occurrences_log", "popular_rank", "user_orders", "user_history_items",
-            "hours_since_last_purchase");
+            "hours_since_last_purchase",
+            "purchase_count", "purchase_count_rank", "bought_before", "user_repeat_share", "user_distinct_items",
+            "purchase_count_per_order", "cooc_weighted", "cosine_weighted",
+            "user_lines_per_order", "user_new_items_per_order",
+            "hours_since_item_purchase", "item_purchase_gap_ratio");
     public static final int WIDTH = FEATURE_NAMES.size();
 
     private static final int ABSENT_AFFINITY_RANK = FeatureUpdater.MAX_AFFINITY_ITEMS;
     private static final int ABSENT_RECENT_RANK = 10;
     private static final int ABSENT_POPULAR_RANK = 1_000;
+    private static final int ABSENT_PURCHASED_RANK = FeatureUpdater.MAX_PURCHASED_ITEMS;
+    /** Column of {@code bought_before}: 1 when the user has had the item (own lists or the filter of bought items). */
+    public static final int BOUGHT_BEFORE = FEATURE_NAMES.indexOf("bought_before");
+    private static final int DAYS_SINCE_FIRST_EVENT = FeatureVector.NAMES.indexOf("days_since_first_event");
     private static final int HOURS_SINCE_LAST_PURCHASE = FeatureVector.NAMES.indexOf("hours_since_last_purchase");
 
     private final int maxCooccurring;
@@ -73,36 +82,61 @@ public final class RecommendationCandidates {
             return candidate < ownItems;
         }
 
+        /** True when the user has not had the item: not one of their own items, nor in the filter of bought items. */
+        public boolean isNew(int candidate) {
+            float[] row = rows[candidate];
+            return candidate >= ownItems && !(row != null && row.length > BOUGHT_BEFORE && row[BOUGHT_BEFORE] > 0);
+        }
+
         /**
-         * The {@code k} best candidates by score, best first, holding at least {@code minNew} items the
-         * user has not had (when there are that many): the lowest-scored own items make room for them.
+         * One list for both aims, repeat purchases and discovery, from the ranker's hit probabilities.
+         * The {@code k} items are those with the highest probability, a new item's multiplied by
+         * {@code newBoost}; they are then ordered greedily, each position taking the item with the
+         * highest chance of being the first hit of the list so far plus {@code newWeight} times its
+         * chance of being the first new hit (hits taken as independent). So the user's most likely
+         * repeat purchase comes first, and a likely new item moves up once the repeats above it make a
+         * first hit likely anyway.
          */
-        public int[] select(float[] scores, int k, int minNew) {
-            int[] order = topK(scores, scores.length);
-            int n = Math.min(k, order.length);
-            int[] chosen = Arrays.copyOf(order, n);
-            int newCount = 0;
-            for (int c : chosen) {
-                newCount += isOwn(c) ? 0 : 1;
+        public int[] select(float[] probabilities, int k, float newBoost, float newWeight) {
+            float[] boosted = probabilities.clone();
+            for (int c = 0; c < boosted.length; c++) {
+                if (isNew(c)) {
+                    boosted[c] *= newBoost;
+                }
             }
-            int next = n;
-            for (int slot = n - 1; slot >= 0 && newCount < minNew; slot--) {
-                if (!isOwn(chosen[slot])) {
-                    continue;
+            int[] chosen = topK(boosted, k);
+            int[] ordered = new int[chosen.length];
+            boolean[] used = new boolean[chosen.length];
+            double missAll = 1;
+            double missNew = 1;
+            for (int position = 0; position < chosen.length; position++) {
+                int best = -1;
+                double bestValue = -1;
+                for (int j = 0; j < chosen.length; j++) {
+                    if (used[j]) {
+                        continue;
+                    }
+                    int c = chosen[j];
+                    double value = probabilities[c] * (missAll + (isNew(c) ? newWeight * missNew : 0));
+                    if (value > bestValue) {
+                        bestValue = value;
+                        best = j;
+                    }
                 }
-                while (next < order.length && isOwn(order[next])) {
-                    next++;
+                used[best] = true;
+                int c = chosen[best];
+                ordered[position] = c;
+                missAll *= 1 - probabilities[c];
+                if (isNew(c)) {
+                    missNew *= 1 - probabilities[c];
                 }
-                if (next == order.length) {
-                    break;
-                }
-                chosen[slot] = order[next++];
-                newCount++;
             }
-            Integer[] boxed = Arrays.stream(chosen).boxed().toArray(Integer[]::new);
-            Arrays.sort(boxed, (a, b) -> scores[a] != scores[b] ? Float.compare(scores[b], scores[a])
-                    : Integer.compare(a, b));
-            return Arrays.stream(boxed).mapToInt(Integer::intValue).toArray();
+            return ordered;
+        }
+
+        /** {@link #select(float[], int, float, float)} with {@link Recommender}'s settings. */
+        public int[] select(float[] probabilities, int k) {
+            return select(probabilities, k, Recommender.NEW_ITEM_BOOST, Recommender.NEW_ITEM_WEIGHT);
         }
     }
 
@@ -121,9 +155,18 @@ public final class RecommendationCandidates {
         for (int i = 0; i < in.recentItems.length; i++) {
             row(rows, in.recentItems[i])[3] = i;
         }
+        String[] purchased = in.purchasedItems == null ? new String[0] : in.purchasedItems;
+        for (int i = 0; i < purchased.length; i++) {
+            float[] row = row(rows, purchased[i]);
+            row[16] = in.purchasedCounts[i];
+            row[17] = i;
+            if (in.purchasedHours != null && in.purchasedHours.length == purchased.length && in.purchasedHours[i] > 0) {
+                row[26] = in.event.getEventTime() / 3_600_000L - in.purchasedHours[i];
+            }
+        }
         int historyItems = rows.size();
 
-        Cooccurring cooc = Cooccurring.of(rows.keySet(), in.recentItems.length > 0 ? in.recentItems[0] : null,
+        Cooccurring cooc = Cooccurring.of(rows, in.recentItems.length > 0 ? in.recentItems[0] : null,
                 cooccurrence);
         int[] byProbability = cooc.order(0);
         int[] byCosine = cooc.order(4);
@@ -145,6 +188,8 @@ public final class RecommendationCandidates {
                 float[] row = e.getValue();
                 System.arraycopy(cooc.scores[i], 0, row, 4, 4);
                 row[9] = cooc.scores[i][4];
+                row[22] = cooc.scores[i][5];
+                row[23] = cooc.scores[i][6];
                 row[8] = position < rankedByProbability ? probabilityRank[i] : Float.NaN;
                 row[10] = cosineRank[i];
             }
@@ -157,6 +202,8 @@ public final class RecommendationCandidates {
         String[] items = new String[rows.size()];
         float[][] out = new float[rows.size()][];
         float hours = in.features[HOURS_SINCE_LAST_PURCHASE];
+        long lines = in.repeatPurchaseLines + in.distinctPurchasedItems;
+        float repeatShare = lines == 0 ? Float.NaN : (float) in.repeatPurchaseLines / lines;
         int k = 0;
         for (Map.Entry<String, float[]> e : rows.entrySet()) {
             float[] row = e.getValue();
@@ -167,6 +214,15 @@ public final class RecommendationCandidates {
             row[13] = in.orders;
             row[14] = historyItems;
             row[15] = hours;
+            row[18] = k < historyItems || PurchasedItems.mightContain(in.purchasedItemBits, e.getKey()) ? 1 : 0;
+            row[19] = repeatShare;
+            row[20] = in.distinctPurchasedItems;
+            row[21] = in.orders == 0 ? 0 : row[16] / in.orders;
+            row[24] = in.orders == 0 ? 0 : (float) lines / in.orders;
+            row[25] = in.orders == 0 ? 0 : (float) in.distinctPurchasedItems / in.orders;
+            // time since the item was last bought, against the user's usual time per purchase of it
+            float daysActive = in.features[DAYS_SINCE_FIRST_EVENT];
+            row[27] = Float.isNaN(row[26]) || row[16] == 0 ? Float.NaN : row[26] / 24f / Math.max(1f, daysActive / row[16]);
             items[k] = e.getKey();
             out[k++] = row;
         }
@@ -174,17 +230,18 @@ public final class RecommendationCandidates {
     }
 
     /**
-     * The items that co-occur with the user's items, each with five scores: the sum, max and (for
+     * The items that co-occur with the user's items, each with seven scores: the sum, max and (for
      * the last item seen) value of P(item | user's item), the number of the user's items it
-     * co-occurs with, and the cosine (count / sqrt(occurrences of both)) summed over them.
+     * co-occurs with, the cosine (count / sqrt(occurrences of both)) summed over them, and the sums
+     * of P and of the cosine weighted by each of the user's items' affinity and purchase recency.
      */
     private record Cooccurring(String[] items, float[][] scores, long[] occurrences, Map<String, Integer> index) {
-        static Cooccurring of(Iterable<String> userItems, String last, ItemCooccurrence.View cooccurrence)
+        static Cooccurring of(Map<String, float[]> userItems, String last, ItemCooccurrence.View cooccurrence)
                 throws Exception {
             List<ItemNeighbors> all = new ArrayList<>();
             List<String> ofItems = new ArrayList<>();
             int pairs = 0;
-            for (String item : userItems) {
+            for (String item : userItems.keySet()) {
                 ItemNeighbors neighbors = cooccurrence.neighbors(item);
                 if (neighbors != null && neighbors.occurrences > 0) {
                     all.add(neighbors);
@@ -200,13 +257,16 @@ public final class RecommendationCandidates {
                 String item = ofItems.get(n);
                 boolean isLast = item.equals(last);
                 double rootOccurrences = Math.sqrt(neighbors.occurrences);
+                float[] source = userItems.get(item);
+                // the source's weight: its (decayed) affinity and how recently it was bought
+                float weight = source[0] + (source[2] < ABSENT_RECENT_RANK ? 1f / (1 + source[2]) : 0f);
                 for (int j = 0; j < neighbors.items.length; j++) {
                     float p = (float) neighbors.counts[j] / neighbors.occurrences;
                     Integer i = index.putIfAbsent(neighbors.items[j], items.size());
                     float[] s;
                     if (i == null) {
                         items.add(neighbors.items[j]);
-                        scores.add(s = new float[5]);
+                        scores.add(s = new float[7]);
                     } else {
                         s = scores.get(i);
                     }
@@ -217,12 +277,16 @@ public final class RecommendationCandidates {
                     }
                     s[3]++;
                     s[4] += (float) (neighbors.counts[j] / rootOccurrences);
+                    s[5] += p * weight;
+                    s[6] += (float) (neighbors.counts[j] / rootOccurrences) * weight;
                 }
             }
             long[] occurrences = new long[items.size()];
             for (int i = 0; i < occurrences.length; i++) {
                 occurrences[i] = cooccurrence.occurrences(items.get(i));
-                scores.get(i)[4] /= (float) Math.sqrt(Math.max(1, occurrences[i]));
+                float root = (float) Math.sqrt(Math.max(1, occurrences[i]));
+                scores.get(i)[4] /= root;
+                scores.get(i)[6] /= root;
             }
             return new Cooccurring(items.toArray(String[]::new), scores.toArray(float[][]::new), occurrences, index);
         }
@@ -283,6 +347,9 @@ public final class RecommendationCandidates {
             r[1] = ABSENT_AFFINITY_RANK;
             r[2] = ABSENT_RECENT_RANK;
             r[3] = ABSENT_RECENT_RANK;
+            r[17] = ABSENT_PURCHASED_RANK;
+            r[26] = Float.NaN; // not among the most-bought items
+            r[27] = Float.NaN;
             r[8] = Float.NaN; // not a co-occurrence candidate
             r[10] = Float.NaN;
             return r;

@@ -162,9 +162,9 @@ public final class RecommenderTrainer {
         List<Integer> trainGroupSizes = replay.trainGroupSizes();
         List<TestPoint> test = replay.test();
         CooccurrenceArtifact[] atCut = {replay.atCut()};
-        Map<String, Object> params = XgbTraining.params("rank:ndcg", "ndcg@20", 6);
+        // hit probabilities, comparable across customers: the list mixes own and new items by them
+        Map<String, Object> params = XgbTraining.params("binary:logistic", "logloss", 6);
         DMatrix trainMatrix = XgbTraining.matrix(trainRows, trainLabels, RecommendationCandidates.WIDTH);
-        trainMatrix.setGroup(trainGroupSizes.stream().mapToInt(Integer::intValue).toArray());
         Booster booster = XgbTraining.train(trainMatrix, params, rounds);
         trainMatrix.dispose();
 
@@ -180,7 +180,7 @@ public final class RecommenderTrainer {
                 sampleScores = scores;
             }
             List<String> ranked = new ArrayList<>(K);
-            for (int c : point.candidates().select(scores, K, Recommender.MIN_NEW_ITEMS)) {
+            for (int c : point.candidates().select(scores, K)) {
                 ranked.add(point.candidates().items()[c]);
             }
             for (Map<String, RankingMetrics> metrics : point.firstAfterCut() ? List.of(first, all) : List.of(all)) {

@@ -163,6 +163,10 @@ class FeatureUpdaterTest {
         assertThat(f.affinityCategories).hasSize(FeatureUpdater.MAX_AFFINITY_CATEGORIES);
         assertThat(f.recentItems).hasSize(FeatureUpdater.MAX_RECENT_ITEMS);
         assertThat(f.recentPurchases).hasSize(FeatureUpdater.MAX_RECENT_ITEMS);
+        assertThat(f.purchasedItems).hasSize(FeatureUpdater.MAX_PURCHASED_ITEMS);
+        assertThat(f.purchasedCounts).hasSize(FeatureUpdater.MAX_PURCHASED_ITEMS);
+        assertThat(f.purchasedHours).hasSize(FeatureUpdater.MAX_PURCHASED_ITEMS);
+        assertThat(f.purchasedItemBits).hasSize(PurchasedItems.BITS / 64);
         long now = f.lastEventTime;
         // an event every 20 s: 15 in the 5m window, 180 in 1h, 4,320 in 24h (the bucket holding now may be partial)
         float all5m = 0;
@@ -189,6 +193,34 @@ class FeatureUpdaterTest {
         assertThat(f.recentItems).containsExactly("cup", "lamp", "mug");
         assertThat(at(f, T0 + 2, "avg_units_per_order")).isEqualTo(2f);
         assertThat(at(f, T0 + 2, "distinct_affinity_categories")).isEqualTo(2f);
+    }
+
+    @Test
+    void mostBoughtItemsAreKeptByCountThenRecencyAndTheFilterTellsRepeatsFromNewItems() {
+        UserFeatures f = new UserFeatures();
+        long hour = 3_600_000L;
+        FeatureUpdater.apply(f, purchase("u", "mug", T0, 1.0, 1, "o1"));
+        FeatureUpdater.apply(f, purchase("u", "cup", T0 + hour, 1.0, 1, "o2"));
+        FeatureUpdater.apply(f, purchase("u", "mug", T0 + 2 * hour, 1.0, 1, "o3"));
+        FeatureUpdater.apply(f, purchase("u", "jug", T0 + 3 * hour, 1.0, 1, "o4"));
+        FeatureUpdater.apply(f, of(EventType.VIEW, "u", "lamp", T0 + 4 * hour));
+        assertThat(f.purchasedItems).containsExactly("mug", "jug", "cup"); // jug ties cup, bought later
+        assertThat(f.purchasedCounts).containsExactly(2, 1, 1);
+        assertThat(f.purchasedHours).containsExactly((int) ((T0 + 2 * hour) / hour), (int) ((T0 + 3 * hour) / hour),
+                (int) ((T0 + hour) / hour));
+        assertThat(f.repeatPurchaseLines).isEqualTo(1);
+        assertThat(f.distinctPurchasedItems).isEqualTo(3);
+        assertThat(PurchasedItems.mightContain(f.purchasedItemBits, "cup")).isTrue();
+        assertThat(PurchasedItems.mightContain(f.purchasedItemBits, "lamp")).as("viewed, not bought").isFalse();
+
+        // beyond the bound a new item takes the last place (least bought, least recent); the filter keeps every item
+        for (int i = 0; i < FeatureUpdater.MAX_PURCHASED_ITEMS; i++) {
+            FeatureUpdater.apply(f, purchase("u", "item-" + i, T0 + (5 + i) * hour, 1.0, 1, "p" + i));
+        }
+        assertThat(f.purchasedItems).hasSize(FeatureUpdater.MAX_PURCHASED_ITEMS).startsWith("mug", "item-49")
+                .endsWith("item-1").doesNotContain("cup", "jug", "item-0");
+        assertThat(f.distinctPurchasedItems).isEqualTo(3 + FeatureUpdater.MAX_PURCHASED_ITEMS);
+        assertThat(PurchasedItems.mightContain(f.purchasedItemBits, "cup")).isTrue();
     }
 
     @Test

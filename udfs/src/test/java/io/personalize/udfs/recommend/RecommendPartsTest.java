@@ -168,14 +168,22 @@ class RecommendPartsTest {
 
     @Test
     void selectionMakesRoomForNewItems() {
-        // candidates 0..2 are the user's own items
+        // candidates 0..2 are the user's own items; 3 and 4 are new (no row says bought_before)
         RecommendationCandidates.Candidates c = new RecommendationCandidates.Candidates(
                 new String[] {"o1", "o2", "o3", "n1", "n2"}, new float[5][], 3);
-        float[] scores = {0.9f, 0.8f, 0.7f, 0.2f, 0.1f};
-        assertThat(c.select(scores, 3, 0)).containsExactly(0, 1, 2);
-        assertThat(c.select(scores, 3, 1)).containsExactly(0, 1, 3);
-        assertThat(c.select(scores, 3, 2)).containsExactly(0, 3, 4);
-        assertThat(c.select(scores, 4, 5)).containsExactly(0, 1, 3, 4); // only two new items exist
+        float[] p = {0.9f, 0.8f, 0.7f, 0.2f, 0.1f};
+        assertThat(c.select(p, 3, 1f, 0f)).containsExactly(0, 1, 2);
+        // boosted, n1 (0.2 x 4) ties o2 and beats o3; ordered by the chance of the first hit
+        assertThat(c.select(p, 3, 4f, 0f)).containsExactly(0, 1, 3);
+        // weighing the first new hit heavily puts n1 first
+        assertThat(c.select(p, 3, 4f, 10f)).containsExactly(3, 0, 1);
+        assertThat(c.select(p, 6, 1f, 0f)).containsExactly(0, 1, 2, 3, 4); // only five candidates
+        // a row that says bought_before is not new, even outside the own items
+        float[] bought = new float[RecommendationCandidates.WIDTH];
+        bought[RecommendationCandidates.BOUGHT_BEFORE] = 1;
+        RecommendationCandidates.Candidates d = new RecommendationCandidates.Candidates(
+                new String[] {"o1", "x"}, new float[][] {null, bought}, 1);
+        assertThat(d.isNew(1)).isFalse();
     }
 
     @Test
