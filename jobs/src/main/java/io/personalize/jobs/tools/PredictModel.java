@@ -135,9 +135,9 @@ public final class PredictModel implements Callable<Integer> {
                     int s = segments.segmentOf(featurized.features);
                     line.put("segment", CustomerSegments.NAMES.get(s));
                 } else if (recommend) {
-                    var all = generator.generate(featurized, cooccurrence.view(counted), cooccurrence.popular(top));
                     // as the job does: the gate holds candidates back before they are ranked
-                    var candidates = gate.unavailable() != null ? all : all.keep(gate::shows);
+                    var candidates = generator.generate(featurized, cooccurrence.view(counted),
+                            cooccurrence.popular(top)).shownBy(gate);
                     var items = line.putArray("items");
                     if (candidates.size() > 0) {
                         float[] scores = scorer.scoreNow(candidates.rows());

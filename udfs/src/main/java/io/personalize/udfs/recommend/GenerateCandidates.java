@@ -122,7 +122,7 @@ public class GenerateCandidates extends BroadcastProcessFunction<FeaturizedEvent
         TopItems top = ctx.getBroadcastState(TOP_ITEMS).get(TOP);
         RecommendationCandidates.Candidates all =
                 generator.generate(featurized, cooccurrence.view(counted::get), cooccurrence.popular(top));
-        RecommendationCandidates.Candidates shown = gate.unavailable() != null ? all : all.keep(gate::shows);
+        RecommendationCandidates.Candidates shown = all.shownBy(gate);
         candidatesHeldBack.inc(all.size() - shown.size());
         out.collect(new CandidateRequest(featurized, shown));
     }

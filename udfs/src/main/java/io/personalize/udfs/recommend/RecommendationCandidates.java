@@ -1,5 +1,6 @@
 package io.personalize.udfs.recommend;
 
+import io.personalize.udfs.decision.ItemGate;
 import io.personalize.udfs.features.FeatureUpdater;
 import io.personalize.udfs.features.FeatureVector;
 import io.personalize.udfs.features.FeaturizedEvent;
@@ -52,8 +53,15 @@ public final class RecommendationCandidates {
             return items.length;
         }
 
-        /** The candidates whose item {@code shown} lets through, in the same order; their rows unchanged. */
-        public Candidates keep(Predicate<String> shown) {
+        /**
+         * The candidates the item gate lets through, in the same order, their rows unchanged; all of
+         * them when the gate is unavailable (the decision then fails closed on its own).
+         */
+        public Candidates shownBy(ItemGate gate) {
+            return gate.unavailable() != null ? this : keep(gate::shows);
+        }
+
+        private Candidates keep(Predicate<String> shown) {
             int kept = 0;
             int ownKept = 0;
             boolean[] keep = new boolean[items.length];
