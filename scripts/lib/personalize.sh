@@ -47,11 +47,19 @@ models_present() {
   done
 }
 
+# Trains the models when the registry lacks one, or when one was trained by an older build (its
+# features differ from this build's): the job would otherwise start with that model unavailable.
 ensure_models() {
+  local report
   if ! models_present; then
     info "no trained models in ${MODELS_DIR}; training them from $SHARED_DIR/data ..."
-    "$SCRIPTS_DIR/train-models.sh" --models-dir "$MODELS_DIR"
+  elif ! report="$(run_tool io.personalize.jobs.tools.CheckModels --models-dir "$MODELS_DIR")"; then
+    info "models in ${MODELS_DIR} do not fit this build; training them again from $SHARED_DIR/data ..."
+    grep '^unfit' <<<"$report" | sed 's/^/  /' >&2 || true
+  else
+    return 0
   fi
+  "$SCRIPTS_DIR/train-models.sh" --models-dir "$MODELS_DIR"
 }
 
 # job_id_from CLI_OUTPUT: the JobID that `flink run -d` printed (fails if there is none).

@@ -355,7 +355,7 @@ public final class PersonalizationJob {
     }
 
     /** The models a control command can swap at run time, with the features the job computes for each. */
-    static Map<String, List<String>> swappableModels(JobSettings settings) {
+    public static Map<String, List<String>> swappableModels(JobSettings settings) {
         return Map.of(
                 DecisionPolicy.PROPENSITY_MODEL, new FeatureVectorInput().featureNames(),
                 DecisionPolicy.CHURN_MODEL, new FeatureVectorInput().featureNames(),
