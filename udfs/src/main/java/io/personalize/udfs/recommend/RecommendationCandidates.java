@@ -7,7 +7,6 @@ import io.personalize.udfs.features.FeaturizedEvent;
 import io.personalize.udfs.features.PurchasedItems;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -191,13 +190,13 @@ public final class RecommendationCandidates {
         int[] cosineRank = ranks(byCosine);
         int position = 0;
         for (Map.Entry<String, float[]> e : rows.entrySet()) {
-            Integer i = cooc.index.get(e.getKey());
-            if (i != null) {
+            int i = cooc.indexOf(e.getKey());
+            if (i >= 0) {
                 float[] row = e.getValue();
-                System.arraycopy(cooc.scores[i], 0, row, 4, 4);
-                row[9] = cooc.scores[i][4];
-                row[22] = cooc.scores[i][5];
-                row[23] = cooc.scores[i][6];
+                System.arraycopy(cooc.scores, i * Cooccurring.SCORES, row, 4, 4);
+                row[9] = cooc.score(i, 4);
+                row[22] = cooc.score(i, 5);
+                row[23] = cooc.score(i, 6);
                 row[8] = position < rankedByProbability ? probabilityRank[i] : Float.NaN;
                 row[10] = cosineRank[i];
             }
@@ -215,8 +214,8 @@ public final class RecommendationCandidates {
         int k = 0;
         for (Map.Entry<String, float[]> e : rows.entrySet()) {
             float[] row = e.getValue();
-            Integer i = cooc.index.get(e.getKey());
-            row[11] = (float) Math.log1p(i != null ? cooc.occurrences[i] : cooccurrence.occurrences(e.getKey()));
+            int i = cooc.indexOf(e.getKey());
+            row[11] = (float) Math.log1p(i >= 0 ? cooc.occurrences[i] : cooccurrence.occurrences(e.getKey()));
             int popularRank = popular.rankOf(e.getKey());
             row[12] = popularRank < 0 ? ABSENT_POPULAR_RANK : popularRank;
             row[13] = in.orders;
@@ -242,8 +241,26 @@ public final class RecommendationCandidates {
      * the last item seen) value of P(item | user's item), the number of the user's items it
      * co-occurs with, the cosine (count / sqrt(occurrences of both)) summed over them, and the sums
      * of P and of the cosine weighted by each of the user's items' affinity and purchase recency.
+     * Called for every event over thousands of pairs: items are indexed in an open-addressing table
+     * and the scores kept in one flat array ({@link #SCORES} per item), so a pair costs no allocation.
      */
-    private record Cooccurring(String[] items, float[][] scores, long[] occurrences, Map<String, Integer> index) {
+    private static final class Cooccurring {
+        static final int SCORES = 7;
+
+        final String[] items;
+        final float[] scores;
+        final long[] occurrences;
+        private final String[] slotItems;
+        private final int[] slotIndex;
+
+        private Cooccurring(String[] items, float[] scores, long[] occurrences, String[] slotItems, int[] slotIndex) {
+            this.items = items;
+            this.scores = scores;
+            this.occurrences = occurrences;
+            this.slotItems = slotItems;
+            this.slotIndex = slotIndex;
+        }
+
         static Cooccurring of(Map<String, float[]> userItems, String last, ItemCooccurrence.View cooccurrence)
                 throws Exception {
             List<ItemNeighbors> all = new ArrayList<>();
@@ -257,9 +274,12 @@ public final class RecommendationCandidates {
                     pairs += neighbors.items.length;
                 }
             }
-            Map<String, Integer> index = new HashMap<>(Math.max(16, pairs * 2));
-            List<String> items = new ArrayList<>(pairs);
-            List<float[]> scores = new ArrayList<>(pairs);
+            String[] slotItems = new String[Integer.highestOneBit(Math.max(8, pairs) * 2 - 1) << 1];
+            int[] slotIndex = new int[slotItems.length];
+            int mask = slotItems.length - 1;
+            String[] items = new String[pairs];
+            float[] scores = new float[pairs * SCORES];
+            int size = 0;
             for (int n = 0; n < all.size(); n++) {
                 ItemNeighbors neighbors = all.get(n);
                 String item = ofItems.get(n);
@@ -269,41 +289,64 @@ public final class RecommendationCandidates {
                 // the source's weight: its (decayed) affinity and how recently it was bought
                 float weight = source[0] + (source[2] < ABSENT_RECENT_RANK ? 1f / (1 + source[2]) : 0f);
                 for (int j = 0; j < neighbors.items.length; j++) {
+                    String neighbor = neighbors.items[j];
+                    int slot = spread(neighbor.hashCode()) & mask;
+                    while (slotItems[slot] != null && !slotItems[slot].equals(neighbor)) {
+                        slot = (slot + 1) & mask;
+                    }
+                    if (slotItems[slot] == null) {
+                        slotItems[slot] = neighbor;
+                        slotIndex[slot] = size;
+                        items[size++] = neighbor;
+                    }
+                    int s = slotIndex[slot] * SCORES;
                     float p = (float) neighbors.counts[j] / neighbors.occurrences;
-                    Integer i = index.putIfAbsent(neighbors.items[j], items.size());
-                    float[] s;
-                    if (i == null) {
-                        items.add(neighbors.items[j]);
-                        scores.add(s = new float[7]);
-                    } else {
-                        s = scores.get(i);
-                    }
-                    s[0] += p;
-                    s[1] = Math.max(s[1], p);
+                    float cosine = (float) (neighbors.counts[j] / rootOccurrences);
+                    scores[s] += p;
+                    scores[s + 1] = Math.max(scores[s + 1], p);
                     if (isLast) {
-                        s[2] = p;
+                        scores[s + 2] = p;
                     }
-                    s[3]++;
-                    s[4] += (float) (neighbors.counts[j] / rootOccurrences);
-                    s[5] += p * weight;
-                    s[6] += (float) (neighbors.counts[j] / rootOccurrences) * weight;
+                    scores[s + 3]++;
+                    scores[s + 4] += cosine;
+                    scores[s + 5] += p * weight;
+                    scores[s + 6] += cosine * weight;
                 }
             }
-            long[] occurrences = new long[items.size()];
-            for (int i = 0; i < occurrences.length; i++) {
-                occurrences[i] = cooccurrence.occurrences(items.get(i));
+            long[] occurrences = new long[size];
+            for (int i = 0; i < size; i++) {
+                occurrences[i] = cooccurrence.occurrences(items[i]);
                 float root = (float) Math.sqrt(Math.max(1, occurrences[i]));
-                scores.get(i)[4] /= root;
-                scores.get(i)[6] /= root;
+                scores[i * SCORES + 4] /= root;
+                scores[i * SCORES + 6] /= root;
             }
-            return new Cooccurring(items.toArray(String[]::new), scores.toArray(float[][]::new), occurrences, index);
+            return new Cooccurring(Arrays.copyOf(items, size), scores, occurrences, slotItems, slotIndex);
+        }
+
+        private static int spread(int hash) {
+            return hash ^ (hash >>> 16);
+        }
+
+        /** The item's index, or -1 when it co-occurs with none of the user's items. */
+        int indexOf(String item) {
+            int mask = slotItems.length - 1;
+            for (int slot = spread(item.hashCode()) & mask; slotItems[slot] != null; slot = (slot + 1) & mask) {
+                if (slotItems[slot].equals(item)) {
+                    return slotIndex[slot];
+                }
+            }
+            return -1;
+        }
+
+        float score(int item, int score) {
+            return scores[item * SCORES + score];
         }
 
         /** Indices of the items by one score, highest first; ties by item id. */
         int[] order(int score) {
             long[] keyed = new long[items.length];
             for (int i = 0; i < keyed.length; i++) {
-                keyed[i] = (descending(scores[i][score]) << 32) | i;
+                keyed[i] = (descending(score(i, score)) << 32) | i;
             }
             Arrays.sort(keyed);
             int[] order = new int[keyed.length];
@@ -322,14 +365,15 @@ public final class RecommendationCandidates {
             return order;
         }
 
+        /** Ties in order of their item ids: the ids are distinct, so each sorted id maps back to its index. */
         private void sortByItem(int[] order, int from, int to) {
-            Integer[] tied = new Integer[to - from];
+            String[] tied = new String[to - from];
             for (int i = 0; i < tied.length; i++) {
-                tied[i] = order[from + i];
+                tied[i] = items[order[from + i]];
             }
-            Arrays.sort(tied, (a, b) -> items[a].compareTo(items[b]));
+            Arrays.sort(tied);
             for (int i = 0; i < tied.length; i++) {
-                order[from + i] = tied[i];
+                order[from + i] = indexOf(tied[i]);
             }
         }
 

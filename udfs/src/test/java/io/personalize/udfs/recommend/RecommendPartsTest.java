@@ -146,6 +146,47 @@ class RecommendPartsTest {
     }
 
     @Test
+    void cooccurringItemsWhoseIdsShareAHashAreScoredApartAndTiesRankByItemId() throws Exception {
+        assertThat("Aa".hashCode()).isEqualTo("BB".hashCode());
+        ItemCooccurrence.InMemory index = new ItemCooccurrence.InMemory(10);
+        index.put("u1", neighbors(4, "BB", 1, "Aa", 1, "C", 2));
+        index.put("Aa", neighbors(1, "u1", 1));
+        index.put("BB", neighbors(1, "u1", 1));
+        index.put("C", neighbors(2, "u1", 2));
+        UserFeatures features = new UserFeatures();
+        UserEvent purchase = UserEvent.newBuilder().setEventId("e").setUserId("u").setEventType(EventType.PURCHASE)
+                .setEventTime(1_000).setItemId("u1").setPrice(1.0).setQuantity(1).build();
+        FeatureUpdater.apply(features, purchase);
+
+        var candidates = Recommender.candidates().generate(FeaturizedEvent.of(purchase, features), index, new TopItems(10));
+
+        List<String> items = List.of(candidates.items());
+        assertThat(items).contains("u1", "Aa", "BB", "C");
+        int coocSum = RecommendationCandidates.FEATURE_NAMES.indexOf("cooc_sum");
+        int coocRank = RecommendationCandidates.FEATURE_NAMES.indexOf("cooc_rank");
+        int cosineSum = RecommendationCandidates.FEATURE_NAMES.indexOf("cosine_sum");
+        int cosineRank = RecommendationCandidates.FEATURE_NAMES.indexOf("cosine_rank");
+        float[] aa = candidates.rows()[items.indexOf("Aa")];
+        float[] bb = candidates.rows()[items.indexOf("BB")];
+        float[] c = candidates.rows()[items.indexOf("C")];
+        assertThat(new float[] {aa[coocSum], bb[coocSum], c[coocSum]}).containsExactly(0.25f, 0.25f, 0.5f);
+        assertThat(new float[] {aa[cosineSum], bb[cosineSum], c[cosineSum]})
+                .containsExactly(0.5f, 0.5f, (float) (2 / 2.0) / (float) Math.sqrt(2));
+        // C first by both scores; Aa and BB tie, and rank by item id
+        assertThat(new float[] {c[coocRank], aa[coocRank], bb[coocRank]}).containsExactly(0, 1, 2);
+        assertThat(new float[] {c[cosineRank], aa[cosineRank], bb[cosineRank]}).containsExactly(0, 1, 2);
+    }
+
+    private static ItemNeighbors neighbors(long occurrences, Object... itemsAndCounts) {
+        ItemNeighbors n = new ItemNeighbors();
+        n.occurrences = occurrences;
+        for (int i = 0; i < itemsAndCounts.length; i += 2) {
+            n.add((String) itemsAndCounts[i], (Integer) itemsAndCounts[i + 1]);
+        }
+        return n;
+    }
+
+    @Test
     void aReviewDoesNotCount() {
         UserEvent review = UserEvent.newBuilder().setEventId("r").setUserId("u").setEventType(EventType.REVIEW)
                 .setEventTime(1_000).setItemId("a").setText("fine").build();
