@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 import ml.dmlc.xgboost4j.java.Booster;
 import ml.dmlc.xgboost4j.java.DMatrix;
 
@@ -128,7 +129,7 @@ public final class RecommenderTrainer {
      * to its candidates before they are ranked.
      */
     public static Map<String, Map<String, RankingMetrics>> baselines(List<UserEvent> events, long cutMs,
-            java.util.function.Predicate<String> shown) {
+            Predicate<String> shown) {
         Map<String, RankingMetrics> first = newMetrics();
         Map<String, RankingMetrics> all = newMetrics();
         first.remove("ranker");
@@ -140,15 +141,14 @@ public final class RecommenderTrainer {
             }
         }
         for (TestPoint point : replay(events, cutMs).test()) {
+            List<String> repeatGated = shown == null ? null : point.repeatBaseline().stream().filter(shown).limit(K).toList();
+            List<String> knnGated = shown == null ? null : point.knnBaseline().stream().filter(shown).limit(K).toList();
             for (Map<String, RankingMetrics> metrics : point.firstAfterCut() ? List.of(first, all) : List.of(all)) {
                 metrics.get("repeat_then_popular").add(point.repeatBaseline(), point.basket(), point.boughtBefore());
                 metrics.get("item_knn").add(point.knnBaseline(), point.basket(), point.boughtBefore());
                 if (shown != null) {
-                    metrics.get("repeat_then_popular_gated").add(
-                            point.repeatBaseline().stream().filter(shown).limit(K).toList(),
-                            point.basket(), point.boughtBefore());
-                    metrics.get("item_knn_gated").add(point.knnBaseline().stream().filter(shown).limit(K).toList(),
-                            point.basket(), point.boughtBefore());
+                    metrics.get("repeat_then_popular_gated").add(repeatGated, point.basket(), point.boughtBefore());
+                    metrics.get("item_knn_gated").add(knnGated, point.basket(), point.boughtBefore());
                 }
             }
         }
