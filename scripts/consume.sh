@@ -11,5 +11,5 @@ Prints every record of TOPIC as one JSON line (decisions, experiment-assignments
 USAGE
   exit 0
 fi
-run_tool io.personalize.jobs.tools.ConsumeTopic --schemas "$SCHEMAS_DIR" \
+run_tool io.personalize.jobs.tools.ConsumeTopic --schemas "$SCHEMAS_DIR" --schema-history "$SCHEMA_HISTORY_DIR" \
   --bootstrap-servers "${KAFKA_BOOTSTRAP:-localhost:${KAFKA_PORT:-9092}}" "$@"

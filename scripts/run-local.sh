@@ -72,7 +72,7 @@ summary() {
   for topic in decisions experiment-assignments dead-letters audit late-events; do
     # ConsumeTopic exits non-zero when some records do not decode; its last line says how many, and
     # the clean-up that runs after this summary must still stop the cluster and the broker
-    count="$({ run_tool io.personalize.jobs.tools.ConsumeTopic --schemas "$SCHEMAS_DIR" --bootstrap-servers "$bootstrap" \
+    count="$({ run_tool io.personalize.jobs.tools.ConsumeTopic --schemas "$SCHEMAS_DIR" --schema-history "$SCHEMA_HISTORY_DIR" --bootstrap-servers "$bootstrap" \
       --from-beginning --timeout 10 "$topic" 2>"$LOG_DIR/consume-$topic.err" || true; } | wc -l)"
     info "  $topic: $count ($(tail -n1 "$LOG_DIR/consume-$topic.err"))"
   done
@@ -97,7 +97,7 @@ job_id="$(job_id_from "$submit_out")" || { echo "$submit_out" >&2; die "no job i
 wait_for_http "http://localhost:8081/jobs/$job_id" 60 "" '"state":"RUNNING"' || die "job $job_id is not RUNNING"
 info "job $job_id RUNNING after $(elapsed_since "$started") -- web UI: http://localhost:8081/#/job/running/$job_id/overview"
 
-tool_cmd io.personalize.jobs.tools.ConsumeTopic --schemas "$SCHEMAS_DIR" --bootstrap-servers "$bootstrap" "$show"
+tool_cmd io.personalize.jobs.tools.ConsumeTopic --schemas "$SCHEMAS_DIR" --schema-history "$SCHEMA_HISTORY_DIR" --bootstrap-servers "$bootstrap" "$show"
 "${TOOL_CMD[@]}" &
 consumer_pid=$!
 sleep 3

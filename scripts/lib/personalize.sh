@@ -5,20 +5,22 @@ JOB_JAR="$REPO_ROOT/jobs/target/personalize-job.jar"
 MODELS_DIR="${PERSONALIZE_MODELS_DIR:-$REPO_ROOT/models}"
 SHARED_DIR="${SHARED_DIR:-$(cd "$REPO_ROOT/.." && pwd -P)/shared}"
 SCHEMAS_DIR="$REPO_ROOT/schemas/src/main/avro"
+SCHEMA_HISTORY_DIR="$REPO_ROOT/schemas/src/main/avro-history"
 
 # Builds the shaded job jar when it is missing or older than any source, pom or schema.
 ensure_job_jar() {
   local stale=""
   if [[ -f "$JOB_JAR" ]]; then
     stale="$(find "$REPO_ROOT/pom.xml" "$REPO_ROOT/schemas" "$REPO_ROOT/udfs" "$REPO_ROOT/jobs" \
-      \( -path '*/target' -prune \) -o \( -type f \( -name '*.java' -o -name '*.avsc' -o -name pom.xml \) \
+      \( \( -path '*/target' -o -path '*/src/test' \) -prune \) -o \( -type f \( -name '*.java' -o -name '*.avsc' -o -name pom.xml \) \
       -newer "$JOB_JAR" -print \) 2>/dev/null | head -n1)"
   fi
   if [[ ! -f "$JOB_JAR" || -n "$stale" ]]; then
     local mvn="${MVN:-mvn}"
     command -v "$mvn" >/dev/null 2>&1 || die "Maven ('$mvn') not found; it is needed to build the job jar"
     info "building the job jar (mvn package -DskipTests) ..."
-    (cd "$REPO_ROOT" && "$mvn" -B -q package -DskipTests) || die "the build failed"
+    # its output goes to stderr: a tool's stdout (consume.sh's JSON lines) stays clean
+    (cd "$REPO_ROOT" && "$mvn" -B -q package -DskipTests >&2) || die "the build failed"
   fi
 }
 

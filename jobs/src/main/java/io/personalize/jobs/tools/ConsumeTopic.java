@@ -26,8 +26,12 @@ public final class ConsumeTopic implements Callable<Integer> {
     @Option(names = "--bootstrap-servers", defaultValue = "localhost:9092")
     String bootstrapServers;
 
-    @Option(names = "--schemas", description = "Folder of .avsc files. Default: schemas/src/main/avro")
+    @Option(names = "--schemas", description = "Folder of the current .avsc files. Default: schemas/src/main/avro")
     Path schemas = Path.of("schemas/src/main/avro");
+
+    @Option(names = "--schema-history", description = "Folder of earlier versions of the schemas, for records "
+            + "older builds wrote. Default: schemas/src/main/avro-history")
+    Path schemaHistory = Path.of("schemas/src/main/avro-history");
 
     @Option(names = "--from-beginning", description = "Read the topic from its start (default: only new records).")
     boolean fromBeginning;
@@ -45,7 +49,7 @@ public final class ConsumeTopic implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        SchemaFileDecoder decoder = new SchemaFileDecoder(schemas);
+        SchemaFileDecoder decoder = new SchemaFileDecoder(schemas, schemaHistory);
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(ConsumerConfig.GROUP_ID_CONFIG, "consume-" + UUID.randomUUID());

@@ -1,6 +1,7 @@
 package io.personalize.jobs.tools;
 
 import io.personalize.schema.PersonalizationDecision;
+import io.personalize.schema.SchemaHistory;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
@@ -31,15 +32,16 @@ public final class IdWatch implements AutoCloseable {
 
     /** The decision ids on a decisions topic. */
     public static IdWatch decisions(String bootstrapServers, String topic, Properties extra) throws InterruptedException {
-        return new IdWatch(bootstrapServers, topic, extra,
-                value -> PersonalizationDecision.getDecoder().decode(value).getDecisionId());
+        var decoder = PersonalizationDecision.createDecoder(SchemaHistory.store());
+        return new IdWatch(bootstrapServers, topic, extra, value -> decoder.decode(value).getDecisionId());
     }
 
-    /** The event ids on an events topic (records that are not a current UserEvent count as "undecodable"). */
+    /** The event ids on an events topic (records that are not a UserEvent of any version count as "undecodable"). */
     public static IdWatch events(String bootstrapServers, String topic, Properties extra) throws InterruptedException {
+        var decoder = io.personalize.schema.UserEvent.createDecoder(SchemaHistory.store());
         return new IdWatch(bootstrapServers, topic, extra, value -> {
             try {
-                return io.personalize.schema.UserEvent.getDecoder().decode(value).getEventId();
+                return decoder.decode(value).getEventId();
             } catch (Exception e) {
                 return "undecodable";
             }

@@ -7,10 +7,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.avro.Schema;
+import org.apache.avro.SchemaCompatibility;
 import org.apache.avro.SchemaNormalization;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
@@ -19,23 +21,48 @@ import org.apache.avro.message.BinaryMessageDecoder;
 /**
  * Decodes any topic's records knowing nothing but the .avsc files: single-object encoding carries
  * the writer schema's fingerprint, which picks the schema. No generated classes involved.
+ *
+ * <p>The first folder holds the current schemas; the others earlier versions (the schemas' history).
+ * A record written with an earlier version is resolved to the current schema of the same name, as
+ * Avro resolves any writer to a reader, so every record of a topic comes out in one shape; where the
+ * current schema cannot read that version, it comes out as written.
  */
 public final class SchemaFileDecoder {
     private final Map<Long, BinaryMessageDecoder<GenericRecord>> decoders = new HashMap<>();
     private final List<Schema> schemas = new ArrayList<>();
 
-    public SchemaFileDecoder(Path schemaDir) throws IOException {
-        try (Stream<Path> files = Files.list(schemaDir)) {
-            for (Path file : files.filter(f -> f.toString().endsWith(".avsc")).sorted().toList()) {
-                Schema schema = new Schema.Parser().parse(file.toFile());
-                schemas.add(schema);
-                decoders.put(SchemaNormalization.parsingFingerprint64(schema),
-                        new BinaryMessageDecoder<>(GenericData.get(), schema));
-            }
+    public SchemaFileDecoder(Path currentSchemas, Path... earlierVersions) throws IOException {
+        Map<String, Schema> current = new LinkedHashMap<>();
+        for (Schema schema : parseAll(currentSchemas)) {
+            current.put(schema.getFullName(), schema);
+            schemas.add(schema);
+            decoders.put(SchemaNormalization.parsingFingerprint64(schema),
+                    new BinaryMessageDecoder<>(GenericData.get(), schema));
         }
         if (schemas.isEmpty()) {
-            throw new IOException("no .avsc files in " + schemaDir);
+            throw new IOException("no .avsc files in " + currentSchemas);
         }
+        for (Path folder : earlierVersions) {
+            for (Schema writer : parseAll(folder)) {
+                Schema reader = current.get(writer.getFullName());
+                boolean resolvable = reader != null && SchemaCompatibility.checkReaderWriterCompatibility(reader, writer)
+                        .getType() == SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE;
+                BinaryMessageDecoder<GenericRecord> decoder =
+                        new BinaryMessageDecoder<>(GenericData.get(), resolvable ? reader : writer);
+                decoder.addSchema(writer);
+                decoders.putIfAbsent(SchemaNormalization.parsingFingerprint64(writer), decoder);
+            }
+        }
+    }
+
+    private static List<Schema> parseAll(Path folder) throws IOException {
+        List<Schema> parsed = new ArrayList<>();
+        try (Stream<Path> files = Files.list(folder)) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".avsc")).sorted().toList()) {
+                parsed.add(new Schema.Parser().parse(file.toFile()));
+            }
+        }
+        return parsed;
     }
 
     /** Decodes a single-object encoded record with the schema file its fingerprint names. */
@@ -51,6 +78,7 @@ public final class SchemaFileDecoder {
         return decoder.decode(value);
     }
 
+    /** The current schemas. */
     public List<Schema> schemas() {
         return schemas;
     }

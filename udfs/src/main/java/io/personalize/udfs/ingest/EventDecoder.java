@@ -5,7 +5,6 @@ import io.personalize.schema.DeadLetterReason;
 import io.personalize.schema.UserEvent;
 import java.io.Serializable;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.apache.avro.Schema;
@@ -48,27 +47,11 @@ public class EventDecoder implements Serializable {
         return DecodedEvent.valid(event, kafkaTimestamp);
     }
 
-    /** Earlier versions of UserEvent, shipped in the schemas jar: their producers' records stay readable. */
-    public static final List<String> BUNDLED_HISTORY = List.of("avro/history/UserEvent.v1.avsc");
-
     private SingleObjectDecoding.Format<UserEvent> format() {
         if (format == null) {
             // the fingerprint picks the writer schema; Avro resolves it to the current UserEvent
-            List<Schema> writers = new ArrayList<>();
-            for (String resource : BUNDLED_HISTORY) {
-                try (var in = EventDecoder.class.getClassLoader().getResourceAsStream(resource)) {
-                    if (in == null) {
-                        throw new IllegalStateException("missing schema resource " + resource);
-                    }
-                    writers.add(new Schema.Parser().parse(in));
-                } catch (java.io.IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            }
-            for (String schema : otherWriterSchemas) {
-                writers.add(new Schema.Parser().parse(schema));
-            }
-            format = SingleObjectDecoding.Format.of(UserEvent.class, writers);
+            format = SingleObjectDecoding.Format.of(UserEvent.class,
+                    otherWriterSchemas.stream().map(schema -> new Schema.Parser().parse(schema)).toList());
         }
         return format;
     }

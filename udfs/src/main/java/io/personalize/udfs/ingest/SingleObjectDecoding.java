@@ -1,6 +1,7 @@
 package io.personalize.udfs.ingest;
 
 import io.personalize.schema.DeadLetterReason;
+import io.personalize.schema.SchemaHistory;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
@@ -52,11 +53,15 @@ public final class SingleObjectDecoding {
             Schema schema = model.getSchema(type);
             this.type = schema.getName();
             writers.addSchema(schema);
+            SchemaHistory.earlierVersionsOf(schema).forEach(writers::addSchema);
             otherWriters.forEach(writers::addSchema);
             this.decoder = new BinaryMessageDecoder<>(model, schema, writers);
         }
 
-        /** Records of the generated class {@code type}, written with its schema or any of {@code otherWriters}. */
+        /**
+         * Records of the generated class {@code type}, written with its schema, any of its earlier
+         * versions ({@link SchemaHistory}) or any of {@code otherWriters}.
+         */
         public static <T> Format<T> of(Class<T> type, Collection<Schema> otherWriters) {
             return new Format<>(type, otherWriters);
         }

@@ -5,11 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.personalize.schema.ControlCommand;
 import io.personalize.schema.ControlEvent;
 import io.personalize.schema.DeadLetter;
+import io.personalize.schema.SchemaHistory;
 import io.personalize.schema.UserEvent;
 import io.personalize.udfs.TestEvents;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.generic.GenericRecordBuilder;
+import org.apache.avro.message.BinaryMessageEncoder;
 import org.apache.flink.streaming.api.operators.ProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
@@ -32,6 +38,31 @@ class RouteControlCommandsTest {
     private static ControlEvent command(ControlCommand command, String user) {
         return ControlEvent.newBuilder().setRequestId("r-" + command + "-" + user).setCommand(command)
                 .setUserId(user).setRequestedAt(1L).build();
+    }
+
+    /** A command left on the control topic by an older build (e.g. replayed after an upgrade) still reads. */
+    @Test
+    void commandsWrittenWithEveryEarlierControlEventSchemaAreReadAsTheCurrentCommand() throws Exception {
+        var earlier = SchemaHistory.earlierVersionsOf(ControlEvent.getClassSchema());
+        assertThat(earlier).hasSize(3);
+        for (Schema writer : earlier) {
+            GenericRecord old = new GenericRecordBuilder(writer) // the other fields: that version's defaults
+                    .set("requestId", "r-old")
+                    .set("command", new GenericData.EnumSymbol(writer.getField("command").schema(), "ERASE_USER"))
+                    .set("userId", "carol")
+                    .set("requestedBy", "ops")
+                    .set("requestedAt", 42L)
+                    .build();
+            byte[] value = bytes(new BinaryMessageEncoder<GenericRecord>(GenericData.get(), writer).encode(old));
+
+            DecodedControl decoded = decode(value);
+
+            assertThat(decoded.deadLetter).as(writer.toString()).isNull();
+            assertThat(decoded.control.getCommand()).isEqualTo(ControlCommand.ERASE_USER);
+            assertThat(decoded.control.getUserId()).isEqualTo("carol");
+            assertThat(decoded.control.getRequestedAt()).isEqualTo(42L);
+            assertThat(decoded.control.getModelName()).isNull(); // a field the old version lacked: its default
+        }
     }
 
     @Test
