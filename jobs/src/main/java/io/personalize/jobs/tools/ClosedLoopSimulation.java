@@ -212,6 +212,8 @@ public final class ClosedLoopSimulation implements Callable<Integer> {
         private final String prefix;
         private final List<Map.Entry<String, Map<String, Double>>> tastes;
         private final SplittableRandom random;
+        private final long seed;
+        private int visit;
         private final boolean broken;
         private final String bootstrap;
         final Map<String, String> variantOf = new HashMap<>();
@@ -225,6 +227,7 @@ public final class ClosedLoopSimulation implements Callable<Integer> {
             this.prefix = prefix;
             this.tastes = tastes;
             this.random = new SplittableRandom(seed);
+            this.seed = seed;
             this.broken = broken;
             Properties props = new Properties();
             props.put("bootstrap.servers", bootstrap);
@@ -236,6 +239,7 @@ public final class ClosedLoopSimulation implements Callable<Integer> {
 
         /** Every user visits once; their decisions come back and each user buys or not. */
         void visitAll() throws Exception {
+            visit++;
             Map<String, Map.Entry<String, Map<String, Double>>> pending = new HashMap<>();
             long now = System.currentTimeMillis();
             for (Map.Entry<String, Map<String, Double>> user : tastes) {
@@ -276,10 +280,12 @@ public final class ClosedLoopSimulation implements Callable<Integer> {
                 variantOf.putIfAbsent(id, d.getVariant());
                 notConvertedProbability.merge(id, 1 - p, (a, b) -> a * b);
             }
-            if (random.nextDouble() < p) {
+            // each user's draws are their own: the order decisions come back in (timing) does not change them
+            SplittableRandom draws = new SplittableRandom(31L * (31L * seed + id.hashCode()) + visit);
+            if (draws.nextDouble() < p) {
                 List<String> liking = shown.stream().map(ScoredItem::getItemId).filter(taste::containsKey).toList();
-                String item = liking.isEmpty() ? new ArrayList<>(taste.keySet()).get(random.nextInt(taste.size()))
-                        : liking.get(random.nextInt(liking.size()));
+                String item = liking.isEmpty() ? new ArrayList<>(taste.keySet()).get(draws.nextInt(taste.size()))
+                        : liking.get(draws.nextInt(liking.size()));
                 send(event(id, EventType.PURCHASE, item, taste.get(item), System.currentTimeMillis()));
             }
         }
