@@ -2,6 +2,7 @@ package io.personalize.udfs.model;
 
 import io.personalize.schema.ModelMonitoring;
 import io.personalize.schema.ModelStatus;
+import io.personalize.udfs.features.FeaturizedEvent;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -32,6 +33,11 @@ public class JoinModelResults extends KeyedProcessFunction<String, ModelOutput, 
     private static final long serialVersionUID = 1L;
 
     public static final String PENDING_STATE = "pending-model-results";
+    /**
+     * The featurized events waiting for their results, apart from the results: written once and read
+     * once, where keeping them in {@link PendingScores} rewrote the event with every result.
+     */
+    public static final String PENDING_INPUTS_STATE = "pending-model-inputs";
     /** The scoring subtasks' monitoring reports, for the monitoring topic. */
     public static final OutputTag<ModelMonitoring> MONITORING = new OutputTag<>("model-monitoring") {};
     /** How long results whose event never shows up (it already went out) are kept. */
@@ -40,6 +46,7 @@ public class JoinModelResults extends KeyedProcessFunction<String, ModelOutput, 
     private final List<String> models;
     private final long joinTimeoutMs;
     private transient MapState<String, PendingScores> pending;
+    private transient MapState<String, FeaturizedEvent> inputs;
     private transient Counter incompleteJoins;
     private transient Counter orphanedResults;
 
@@ -50,7 +57,10 @@ public class JoinModelResults extends KeyedProcessFunction<String, ModelOutput, 
 
     /** What has arrived for one event so far. A POJO for the state. */
     public static class PendingScores {
-        public io.personalize.udfs.features.FeaturizedEvent input;
+        /** Whether the event is in {@link #PENDING_INPUTS_STATE}. */
+        public boolean hasInput;
+        /** The event itself, only in state restored from a savepoint of a build that kept it here. */
+        public FeaturizedEvent input;
         public ModelResult[] results = new ModelResult[0];
         public long deadline;
         public long firstSeen;
@@ -62,6 +72,8 @@ public class JoinModelResults extends KeyedProcessFunction<String, ModelOutput, 
     public void open(OpenContext openContext) {
         pending = getRuntimeContext().getMapState(
                 new MapStateDescriptor<>(PENDING_STATE, Types.STRING, TypeInformation.of(PendingScores.class)));
+        inputs = getRuntimeContext().getMapState(
+                new MapStateDescriptor<>(PENDING_INPUTS_STATE, Types.STRING, TypeInformation.of(FeaturizedEvent.class)));
         incompleteJoins = getRuntimeContext().getMetricGroup().counter("incompleteModelJoins");
         orphanedResults = getRuntimeContext().getMetricGroup().counter("orphanedModelResults");
     }
@@ -82,21 +94,43 @@ public class JoinModelResults extends KeyedProcessFunction<String, ModelOutput, 
             ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
         }
         if (part.input != null) {
-            scores.input = part.input;
+            if (scores.results.length >= models.size()) {
+                complete(part.eventId, scores, part.input, ctx, out); // the results were there first
+                return;
+            }
+            inputs.put(part.eventId, part.input);
+            scores.hasInput = true;
         } else {
             scores.results = Arrays.copyOf(scores.results, scores.results.length + 1);
             scores.results[scores.results.length - 1] = part.result;
-        }
-        if (scores.input != null && scores.results.length >= models.size()) {
-            pending.remove(part.eventId);
-            ctx.timerService().deleteProcessingTimeTimer(scores.deadline);
-            if (pending.isEmpty()) {
-                ctx.timerService().deleteEventTimeTimer(Long.MAX_VALUE); // no timer stays behind per user
+            if (hasInput(scores) && scores.results.length >= models.size()) {
+                complete(part.eventId, scores, inputOf(part.eventId, scores), ctx, out);
+                return;
             }
-            out.collect(new ScoredEvent(scores.input, inModelOrder(scores.results)));
-        } else {
-            pending.put(part.eventId, scores);
         }
+        pending.put(part.eventId, scores);
+    }
+
+    private static boolean hasInput(PendingScores scores) {
+        return scores.hasInput || scores.input != null;
+    }
+
+    private FeaturizedEvent inputOf(String eventId, PendingScores scores) throws Exception {
+        return scores.input != null ? scores.input : inputs.get(eventId);
+    }
+
+    /** The event goes out with every result it has, and nothing of it stays behind. */
+    private void complete(String eventId, PendingScores scores, FeaturizedEvent input, Context ctx,
+            Collector<ScoredEvent> out) throws Exception {
+        pending.remove(eventId);
+        if (scores.hasInput) {
+            inputs.remove(eventId);
+        }
+        ctx.timerService().deleteProcessingTimeTimer(scores.deadline);
+        if (pending.isEmpty()) {
+            ctx.timerService().deleteEventTimeTimer(Long.MAX_VALUE); // no timer stays behind per user
+        }
+        out.collect(new ScoredEvent(input, inModelOrder(scores.results)));
     }
 
     @Override
@@ -111,10 +145,12 @@ public class JoinModelResults extends KeyedProcessFunction<String, ModelOutput, 
         }
         for (String eventId : due) {
             PendingScores scores = pending.get(eventId);
-            if (scores.input != null) {
+            if (hasInput(scores)) {
+                FeaturizedEvent input = inputOf(eventId, scores);
                 pending.remove(eventId);
+                inputs.remove(eventId);
                 incompleteJoins.inc();
-                out.collect(new ScoredEvent(scores.input, inModelOrder(withMissing(scores.results))));
+                out.collect(new ScoredEvent(input, inModelOrder(withMissing(scores.results))));
             } else if (endOfInput) {
                 // Keep waiting for the event: the final watermark does not mean it will not come. A source
                 // subtask that finished sends it, and an idle one does not hold it back, so the idle

@@ -9,7 +9,12 @@ import io.personalize.udfs.features.FeatureUpdater;
 import io.personalize.udfs.features.FeaturizedEvent;
 import io.personalize.udfs.features.UserFeatures;
 import java.util.List;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
@@ -116,6 +121,34 @@ class JoinModelResultsTest {
             List<ScoredEvent> out = harness.extractOutputValues();
             assertThat(out).hasSize(1);
             assertThat(out.get(0).models).allSatisfy(r -> assertThat(r.isOk()).isTrue());
+            assertThat(out.get(0).model("b").score).isEqualTo(0.6f);
+            assertThat(harness.numKeyedStateEntries()).isZero();
+        }
+    }
+
+    @Test
+    void anEventKeptInsideItsPendingScoresByAnOlderBuildStillGoesOutWithItsResults() throws Exception {
+        // a savepoint taken before the events moved to their own map state holds them in PendingScores.input
+        FeaturizedEvent e1 = event("e1");
+        try (var harness = harness()) {
+            var operator = harness.getOperator();
+            operator.setCurrentKey("u");
+            MapState<String, JoinModelResults.PendingScores> pending = operator.getKeyedStateBackend()
+                    .getPartitionedState(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE,
+                            new MapStateDescriptor<>(JoinModelResults.PENDING_STATE, Types.STRING,
+                                    TypeInformation.of(JoinModelResults.PendingScores.class)));
+            var restored = new JoinModelResults.PendingScores();
+            restored.input = e1;
+            restored.results = new ModelResult[] {ModelResult.ok("a", "v1", 0.4f, 1)};
+            restored.deadline = 5_000;
+            pending.put("e1", restored);
+
+            harness.processElement(ModelOutput.result(e1, ModelResult.ok("b", "v1", 0.6f, 1)), 0);
+
+            List<ScoredEvent> out = harness.extractOutputValues();
+            assertThat(out).hasSize(1);
+            assertThat(out.get(0).input.event.getEventId()).isEqualTo("e1");
+            assertThat(out.get(0).model("a").score).isEqualTo(0.4f);
             assertThat(out.get(0).model("b").score).isEqualTo(0.6f);
             assertThat(harness.numKeyedStateEntries()).isZero();
         }
