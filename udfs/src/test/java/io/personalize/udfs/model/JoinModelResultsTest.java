@@ -47,6 +47,8 @@ class JoinModelResultsTest {
             harness.processElement(ModelOutput.input(e1), 0);
             assertThat(harness.extractOutputValues()).isEmpty();
             harness.processElement(ModelOutput.result(e1, ModelResult.ok("a", "v1", 0.9f, 1)), 0);
+            assertThat(harness.extractOutputValues()).hasSize(1);
+            assertThat(harness.numEventTimeTimers()).as("e2 still holds the end-of-input timer").isEqualTo(1);
             harness.processElement(ModelOutput.input(e2), 0);
             harness.processElement(ModelOutput.result(e2, ModelResult.failed("b", "v1", ModelStatus.ERROR, "x", 1)), 0);
 
