@@ -110,7 +110,7 @@ public class JoinModelResults extends KeyedProcessFunction<String, ModelOutput, 
         }
         if (part.input != null) {
             if (scores.results.length >= models.size()) {
-                complete(part.eventId, scores, part.input, ctx, out); // the results were there first
+                complete(part.eventId, scores, part.input, scores.results, ctx.timerService(), out); // the results were there first
                 return;
             }
             inputs.put(part.eventId, part.input);
@@ -119,7 +119,7 @@ public class JoinModelResults extends KeyedProcessFunction<String, ModelOutput, 
             scores.results = Arrays.copyOf(scores.results, scores.results.length + 1);
             scores.results[scores.results.length - 1] = part.result;
             if (hasInput(scores) && scores.results.length >= models.size()) {
-                complete(part.eventId, scores, inputOf(part.eventId, scores), ctx, out);
+                complete(part.eventId, scores, inputOf(part.eventId, scores), scores.results, ctx.timerService(), out);
                 return;
             }
         }
@@ -134,16 +134,20 @@ public class JoinModelResults extends KeyedProcessFunction<String, ModelOutput, 
         return scores.input != null ? scores.input : inputs.get(eventId);
     }
 
-    /** The event goes out with every result it has, and nothing of it stays behind. */
-    private void complete(String eventId, PendingScores scores, FeaturizedEvent input, Context ctx,
-            Collector<ScoredEvent> out) throws Exception {
+    /** The event goes out with {@code results}, and nothing of it stays behind. */
+    private void complete(String eventId, PendingScores scores, FeaturizedEvent input, ModelResult[] results,
+            TimerService timers, Collector<ScoredEvent> out) throws Exception {
         pending.remove(eventId);
         if (scores.hasInput) {
             inputs.remove(eventId);
         }
-        ctx.timerService().deleteProcessingTimeTimer(scores.deadline);
-        forgetOne(ctx.timerService());
-        out.collect(new ScoredEvent(input, inModelOrder(scores.results)));
+        if (forgetOne(timers)) {
+            // Only with the user's last open event: Flink keeps one timer per user and millisecond, so
+            // another event whose first part came in the same millisecond shares this deadline. The
+            // timers of events that completed earlier fire and find nothing due.
+            timers.deleteProcessingTimeTimer(scores.deadline);
+        }
+        out.collect(new ScoredEvent(input, inModelOrder(results)));
     }
 
     @Override
@@ -159,12 +163,8 @@ public class JoinModelResults extends KeyedProcessFunction<String, ModelOutput, 
         for (String eventId : due) {
             PendingScores scores = pending.get(eventId);
             if (hasInput(scores)) {
-                FeaturizedEvent input = inputOf(eventId, scores);
-                pending.remove(eventId);
-                inputs.remove(eventId);
-                forgetOne(ctx.timerService());
                 incompleteJoins.inc();
-                out.collect(new ScoredEvent(input, inModelOrder(withMissing(scores.results))));
+                complete(eventId, scores, inputOf(eventId, scores), withMissing(scores.results), ctx.timerService(), out);
             } else if (endOfInput) {
                 // Keep waiting for the event: the final watermark does not mean it will not come. A source
                 // subtask that finished sends it, and an idle one does not hold it back, so the idle
@@ -172,7 +172,7 @@ public class JoinModelResults extends KeyedProcessFunction<String, ModelOutput, 
                 continue;
             } else if (now - scores.firstSeen >= ORPHAN_MS) {
                 pending.remove(eventId);
-                forgetOne(ctx.timerService());
+                forgetOne(ctx.timerService()); // its own deadline timer is the one firing
                 orphanedResults.inc(scores.results.length);
             } else {
                 scores.deadline = now + joinTimeoutMs; // the event itself is still on its way
@@ -182,18 +182,22 @@ public class JoinModelResults extends KeyedProcessFunction<String, ModelOutput, 
         }
     }
 
-    /** One of the user's events left the join; with the last one, so does the end-of-input timer. */
-    private void forgetOne(TimerService timers) throws Exception {
+    /**
+     * One of the user's events left the join; with the last one, so does the end-of-input timer.
+     * Returns whether it was the last.
+     */
+    private boolean forgetOne(TimerService timers) throws Exception {
         Integer open = openEvents.value();
         if (open != null && open > 1) {
             openEvents.update(open - 1);
-            return;
+            return false;
         }
         if (open == null && !pending.isEmpty()) {
-            return; // events kept by a build that did not count them (restored from its savepoint): the map decides
+            return false; // events kept by a build that did not count them (restored from its savepoint): the map decides
         }
         openEvents.clear();
         timers.deleteEventTimeTimer(Long.MAX_VALUE); // no timer stays behind per user
+        return true;
     }
 
     private ModelResult[] withMissing(ModelResult[] results) {

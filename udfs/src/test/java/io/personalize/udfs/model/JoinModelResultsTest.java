@@ -85,6 +85,31 @@ class JoinModelResultsTest {
     }
 
     @Test
+    void anEventSharingItsDeadlineWithACompletedOneStillTimesOut() throws Exception {
+        FeaturizedEvent e1 = event("e1");
+        FeaturizedEvent e2 = event("e2");
+        try (var harness = harness()) {
+            harness.setProcessingTime(0); // both first parts in the same millisecond: one deadline timer for both
+            harness.processElement(ModelOutput.input(e1), 0);
+            harness.processElement(ModelOutput.input(e2), 0);
+            harness.processElement(ModelOutput.result(e2, ModelResult.ok("a", "v1", 0.3f, 1)), 0);
+            harness.processElement(ModelOutput.result(e1, ModelResult.ok("a", "v1", 0.4f, 1)), 0);
+            harness.processElement(ModelOutput.result(e1, ModelResult.ok("b", "v1", 0.5f, 1)), 0);
+            assertThat(harness.extractOutputValues()).extracting(s -> s.input.event.getEventId()).containsExactly("e1");
+            assertThat(harness.numProcessingTimeTimers()).as("e2's deadline survives e1's completion").isEqualTo(1);
+
+            harness.setProcessingTime(5_000);
+            List<ScoredEvent> out = harness.extractOutputValues();
+            assertThat(out).extracting(s -> s.input.event.getEventId()).containsExactly("e1", "e2");
+            assertThat(out.get(1).model("a").score).isEqualTo(0.3f);
+            assertThat(out.get(1).model("b").status).isEqualTo(ModelStatus.TIMEOUT);
+            assertThat(harness.numKeyedStateEntries()).isZero();
+            assertThat(harness.numProcessingTimeTimers()).isZero();
+            assertThat(harness.numEventTimeTimers()).isZero();
+        }
+    }
+
+    @Test
     void anEventWhoseInputIsLateIsStillDecidedAndTheEndOfInputFlushesEverything() throws Exception {
         FeaturizedEvent e1 = event("e1");
         FeaturizedEvent e2 = event("e2");
