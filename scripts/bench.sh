@@ -13,12 +13,13 @@ parallelism=2
 soak_minutes=0
 out=""
 job_options=()
+flink_options=()
 usage() {
   cat <<USAGE
 Usage: $(basename "$0") features [--users 100000,1000000] [--events-per-user N] [--no-peer] ...   (--help for all)
        $(basename "$0") models [--models propensity,churn,sentiment,recommend] [--rows N] [--batch N]   (--help for all)
        $(basename "$0") [all] [--events N] [--latency-seconds S] [--warmup-seconds W] [--load-fractions 0.5,0.9]
-                 [--parallelism P] [--soak-minutes M] [--out DIR] [-- JOB_OPTIONS...]
+                 [--parallelism P] [--soak-minutes M] [--out DIR] [-D KEY=VALUE ...] [-- JOB_OPTIONS...]
 
 Starts Kafka and the Flink cluster if they are not running (and stops them again afterwards),
 loads a backlog of N real Online Retail events (default $events) into fresh topics, submits the job
@@ -29,7 +30,8 @@ CPU time (JobManager and TaskManager, from /proc) while draining. With --soak-mi
 M minutes at the first load fraction and reports p50/p99 latency and the TaskManager's heap and RSS
 per minute, and whether either grows. Writes a table (bench.md) and a plot (bench.png) to DIR
 (default .run/bench/RUN_ID) and ends with one JSON line. Options after -- go to the job as they are
-(e.g. -- --buffer-timeout 0ms --kafka.properties.linger.ms 0), to compare settings.
+(e.g. -- --buffer-timeout 0ms --kafka.properties.linger.ms 0), and -D KEY=VALUE sets a Flink option for
+the job (e.g. -D execution.checkpointing.unaligned.enabled=true), to compare settings.
 USAGE
 }
 if [[ "${1:-}" == "features" ]]; then
@@ -68,6 +70,8 @@ while [[ $# -gt 0 ]]; do
     --parallelism) parallelism="$2"; shift 2 ;;
     --soak-minutes) soak_minutes="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
+    -D) flink_options+=("-D$2"); shift 2 ;;
+    -D*) flink_options+=("$1"); shift ;;
     --) shift; job_options=("$@"); break ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; die "unknown argument: $1" ;;
@@ -101,7 +105,7 @@ trap cleanup EXIT INT TERM
 
 run_tool io.personalize.jobs.tools.Bench load --bootstrap-servers "$bootstrap" --topic "$run_id-events" \
   --events "$events" --run-id "$run_id"
-submit_out="$("$SCRIPTS_DIR/flink.sh" run -d -p "$parallelism" "$JOB_JAR" --bootstrap-servers "$bootstrap" \
+submit_out="$("$SCRIPTS_DIR/flink.sh" run -d -p "$parallelism" "${flink_options[@]}" "$JOB_JAR" --bootstrap-servers "$bootstrap" \
   --models-dir "$MODELS_DIR" --events-topic "$run_id-events" --decisions-topic "$run_id-decisions" \
   --assignments-topic "$run_id-assignments" --dead-letter-topic "$run_id-dead-letters" --group-id "$run_id" \
   --audit-topic "$run_id-audit" --late-events-topic "$run_id-late-events" --control-topic none \
