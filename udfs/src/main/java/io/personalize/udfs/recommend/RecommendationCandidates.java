@@ -276,7 +276,6 @@ public final class RecommendationCandidates {
             }
             String[] slotItems = new String[Integer.highestOneBit(Math.max(8, pairs) * 2 - 1) << 1];
             int[] slotIndex = new int[slotItems.length];
-            int mask = slotItems.length - 1;
             String[] items = new String[pairs];
             float[] scores = new float[pairs * SCORES];
             int size = 0;
@@ -290,10 +289,7 @@ public final class RecommendationCandidates {
                 float weight = source[0] + (source[2] < ABSENT_RECENT_RANK ? 1f / (1 + source[2]) : 0f);
                 for (int j = 0; j < neighbors.items.length; j++) {
                     String neighbor = neighbors.items[j];
-                    int slot = spread(neighbor.hashCode()) & mask;
-                    while (slotItems[slot] != null && !slotItems[slot].equals(neighbor)) {
-                        slot = (slot + 1) & mask;
-                    }
+                    int slot = slotOf(slotItems, neighbor);
                     if (slotItems[slot] == null) {
                         slotItems[slot] = neighbor;
                         slotIndex[slot] = size;
@@ -323,19 +319,21 @@ public final class RecommendationCandidates {
             return new Cooccurring(Arrays.copyOf(items, size), scores, occurrences, slotItems, slotIndex);
         }
 
-        private static int spread(int hash) {
-            return hash ^ (hash >>> 16);
+        /** The item's slot in the open-addressing table, or the empty slot where it goes. */
+        private static int slotOf(String[] slotItems, String item) {
+            int mask = slotItems.length - 1;
+            int hash = item.hashCode();
+            int slot = (hash ^ (hash >>> 16)) & mask;
+            while (slotItems[slot] != null && !slotItems[slot].equals(item)) {
+                slot = (slot + 1) & mask;
+            }
+            return slot;
         }
 
         /** The item's index, or -1 when it co-occurs with none of the user's items. */
         int indexOf(String item) {
-            int mask = slotItems.length - 1;
-            for (int slot = spread(item.hashCode()) & mask; slotItems[slot] != null; slot = (slot + 1) & mask) {
-                if (slotItems[slot].equals(item)) {
-                    return slotIndex[slot];
-                }
-            }
-            return -1;
+            int slot = slotOf(slotItems, item);
+            return slotItems[slot] == null ? -1 : slotIndex[slot];
         }
 
         float score(int item, int score) {
