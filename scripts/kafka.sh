@@ -116,6 +116,19 @@ format_storage_if_needed() {
     die "formatting the Kafka storage failed"
 }
 
+# started_since OFFSET INODE: whether the broker logged "Kafka Server started" after byte OFFSET of
+# the log file that had INODE (followed into kafka.log.1 when the log rolled over since).
+started_since() {
+  local offset="$1" inode="$2" from_new=1
+  if [[ -n "$inode" && "$(stat -c %i "$KAFKA_LOG" 2>/dev/null)" != "$inode" ]]; then
+    [[ "$(stat -c %i "$KAFKA_LOG.1" 2>/dev/null)" == "$inode" ]] &&
+      tail -c +"$((offset + 1))" "$KAFKA_LOG.1" | grep -q 'Kafka Server started' && return 0
+  else
+    from_new=$((offset + 1))
+  fi
+  tail -c +"$from_new" "$KAFKA_LOG" 2>/dev/null | grep -q 'Kafka Server started'
+}
+
 cmd_start() {
   local pid
   if pid="$(running_pid kafka "$KAFKA_MATCH")"; then
@@ -135,9 +148,14 @@ cmd_start() {
   write_server_properties
   format_storage_if_needed
 
-  # Only log lines written by this start count as "started".
-  local log_offset=0
-  [[ -f "$KAFKA_LOG" ]] && log_offset="$(wc -c <"$KAFKA_LOG")"
+  # Only log lines written by this start count as "started". The log rolls over at 100 MB (to
+  # kafka.log.1), possibly during this start: then the lines are in the rolled file after the offset,
+  # and in the new file from its start.
+  local log_offset=0 log_inode=""
+  if [[ -f "$KAFKA_LOG" ]]; then
+    log_offset="$(wc -c <"$KAFKA_LOG")"
+    log_inode="$(stat -c %i "$KAFKA_LOG")"
+  fi
   # shellcheck disable=SC2206
   local heap=($KAFKA_HEAP_OPTS)
   info "starting Kafka on $BOOTSTRAP (controller on port $KAFKA_CONTROLLER_PORT) ..."
@@ -154,7 +172,7 @@ cmd_start() {
   if ((rc == 0)); then
     # The listener opens a moment before the broker has caught up with the metadata log.
     local deadline=$((SECONDS + KAFKA_START_TIMEOUT))
-    until tail -c +"$((log_offset + 1))" "$KAFKA_LOG" 2>/dev/null | grep -q 'Kafka Server started'; do
+    until started_since "$log_offset" "$log_inode"; do
       if ! kill -0 "$pid" 2>/dev/null; then rc=2; break; fi
       if ((SECONDS >= deadline)); then rc=1; break; fi
       sleep 0.2
@@ -206,19 +224,17 @@ cmd_create_topics() {
   fi
   ((${#specs[@]} > 0)) || die "no topics given: $(basename "$0") create-topics TOPIC[:PARTITIONS] ... (or set KAFKA_TOPICS)"
   require_running
-  local spec topic partitions
+  local spec topic partitions args=()
   for spec in "${specs[@]}"; do
     topic="${spec%%:*}"
     partitions="$KAFKA_DEFAULT_PARTITIONS"
     [[ "$spec" == *:* ]] && partitions="${spec#*:}"
     [[ "$topic" =~ ^[A-Za-z0-9._-]+$ ]] || die "invalid topic name '$topic'"
     [[ "$partitions" =~ ^[1-9][0-9]*$ ]] || die "invalid partition count '$partitions' in '$spec'"
-    kafka_java org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" \
-      --create --if-not-exists --topic "$topic" --partitions "$partitions" --replication-factor 1 >/dev/null ||
-      die "could not create topic '$topic'"
-    echo "topic $topic: $(kafka_java org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" \
-      --describe --topic "$topic" | awk '/PartitionCount/ {for (i = 1; i <= NF; i++) if ($i == "PartitionCount:") print $(i + 1) " partition(s)"}')"
+    args+=("$topic:$partitions")
   done
+  # one JVM and one admin client for all of them (two TopicCommand JVMs per topic took 2.5 s each)
+  kafka_java "$SCRIPTS_DIR/lib/CreateTopics.java" "$BOOTSTRAP" "${args[@]}" || die "could not create the topics"
 }
 
 cmd_delete_topics() {

@@ -2,7 +2,9 @@ package io.personalize.jobs.tools;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -10,6 +12,8 @@ import org.apache.avro.generic.GenericData;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -36,6 +40,15 @@ public final class ConsumeTopic implements Callable<Integer> {
     @Option(names = "--from-beginning", description = "Read the topic from its start (default: only new records).")
     boolean fromBeginning;
 
+    @Option(names = "--since", paramLabel = "EPOCH_MS",
+            description = "Start at the first record whose timestamp is at or after this time (epoch ms): "
+                    + "e.g. the records a run wrote, when the topic also holds earlier runs'.")
+    Long sinceMs;
+
+    @Option(names = "--to-end", description = "Stop at the end the topic had when reading started "
+            + "(its last committed record), instead of waiting for new records.")
+    boolean toEnd;
+
     @Option(names = "--max", defaultValue = "0", description = "Stop after this many records (0: never).")
     long max;
 
@@ -61,8 +74,11 @@ public final class ConsumeTopic implements Callable<Integer> {
         long undecodable = 0;
         long lastRecordAt = System.nanoTime();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
-            consumer.subscribe(List.of(topic));
-            while (max == 0 || read < max) {
+            Map<TopicPartition, Long> end = sinceMs != null || toEnd ? assign(consumer) : null;
+            if (end == null) {
+                consumer.subscribe(List.of(topic));
+            }
+            while ((max == 0 || read < max) && !(toEnd && reachedEnd(consumer, end))) {
                 var records = consumer.poll(Duration.ofMillis(500));
                 if (records.isEmpty()) {
                     if (idleTimeoutSeconds > 0
@@ -73,6 +89,9 @@ public final class ConsumeTopic implements Callable<Integer> {
                 }
                 lastRecordAt = System.nanoTime();
                 for (ConsumerRecord<byte[], byte[]> record : records) {
+                    if (toEnd && record.offset() >= end.get(new TopicPartition(record.topic(), record.partition()))) {
+                        continue;
+                    }
                     try {
                         System.out.println(GenericData.get().toString(decoder.decode(record.value())));
                     } catch (Exception e) {
@@ -89,5 +108,39 @@ public final class ConsumeTopic implements Callable<Integer> {
         }
         System.err.printf("%,d records read from %s, %,d undecodable%n", read, topic, undecodable);
         return undecodable == 0 ? 0 : 3;
+    }
+
+    /**
+     * Assigns every partition of the topic, positioned at --since (or at the start or the end), and
+     * returns each partition's end offset now (with read_committed: after its last committed record).
+     */
+    private Map<TopicPartition, Long> assign(KafkaConsumer<byte[], byte[]> consumer) {
+        List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                .map(p -> new TopicPartition(topic, p.partition())).toList();
+        consumer.assign(partitions);
+        Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+        if (sinceMs != null) {
+            Map<TopicPartition, Long> since = new HashMap<>();
+            partitions.forEach(p -> since.put(p, sinceMs));
+            Map<TopicPartition, OffsetAndTimestamp> first = consumer.offsetsForTimes(since);
+            for (TopicPartition p : partitions) {
+                OffsetAndTimestamp at = first.get(p);
+                consumer.seek(p, at == null ? end.get(p) : at.offset());
+            }
+        } else if (fromBeginning) {
+            consumer.seekToBeginning(partitions);
+        } else {
+            consumer.seekToEnd(partitions);
+        }
+        return end;
+    }
+
+    private static boolean reachedEnd(KafkaConsumer<byte[], byte[]> consumer, Map<TopicPartition, Long> end) {
+        for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
+            if (consumer.position(e.getKey()) < e.getValue()) {
+                return false;
+            }
+        }
+        return true;
     }
 }
