@@ -67,17 +67,17 @@ cleanup() {
 
 summary() {
   [[ -n "$job_id" ]] || return 0
-  local topic count until
+  local topic count stop_at
   info "records this run wrote to the output topics (each decoded with the .avsc files only):"
   for topic in decisions experiment-assignments dead-letters audit late-events; do
     # decisions are read until none came for 3 s, so a job still catching up is waited for; the
     # other topics are then read to their end
-    until=(--to-end)
-    [[ "$topic" == decisions ]] && until=(--timeout 3)
+    stop_at=(--to-end)
+    [[ "$topic" == decisions ]] && stop_at=(--timeout 3)
     # ConsumeTopic exits non-zero when some records do not decode; its last line says how many, and
     # the clean-up that runs after this summary must still stop the cluster and the broker
     count="$({ run_tool io.personalize.jobs.tools.ConsumeTopic --schemas "$SCHEMAS_DIR" --schema-history "$SCHEMA_HISTORY_DIR" --bootstrap-servers "$bootstrap" \
-      --since "$started" "${until[@]}" "$topic" 2>"$LOG_DIR/consume-$topic.err" || true; } | wc -l)"
+      --since "$started" "${stop_at[@]}" "$topic" 2>"$LOG_DIR/consume-$topic.err" || true; } | wc -l)"
     info "  $topic: $count ($(tail -n1 "$LOG_DIR/consume-$topic.err"))"
   done
 }
